@@ -1,0 +1,129 @@
+//! `bench`: median milliseconds of one generator inference at a given size, after warm-up,
+//! printed as one JSON line with the device and burn's version.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use clap::{Args, ValueEnum};
+use unpaired::{ResnetGenerator, ResnetGeneratorConfig};
+
+use crate::device::{self, DeviceChoice};
+
+/// The reference's generator names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetG {
+    /// 9 residual blocks (the paper's 256² generator).
+    #[value(name = "resnet_9blocks")]
+    Resnet9,
+    /// 6 residual blocks (the paper's 128² generator).
+    #[value(name = "resnet_6blocks")]
+    Resnet6,
+}
+
+impl NetG {
+    /// Residual blocks.
+    pub fn blocks(self) -> usize {
+        match self {
+            NetG::Resnet9 => 9,
+            NetG::Resnet6 => 6,
+        }
+    }
+}
+
+/// Options of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Compute device.
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+    /// Square image side in pixels (a multiple of 4).
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    /// Generator architecture.
+    #[arg(
+        long = "netG",
+        alias = "netg",
+        value_enum,
+        default_value = "resnet_9blocks"
+    )]
+    net_g: NetG,
+    /// Generator filters in the first layer.
+    #[arg(long, default_value_t = 64)]
+    ngf: usize,
+    /// Timed runs; the median is reported.
+    #[arg(long, default_value_t = 20)]
+    iters: usize,
+    /// Untimed runs first (kernel compilation, autotuning).
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+}
+
+/// Runs the benchmark and prints its JSON line.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    anyhow::ensure!(
+        args.size >= 8 && args.size.is_multiple_of(4),
+        "--size must be a multiple of 4 and at least 8, got {}",
+        args.size
+    );
+    anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
+    let (device, name) = device::open(args.device)?;
+    let generator = ResnetGeneratorConfig::new()
+        .with_ngf(args.ngf)
+        .with_n_blocks(args.net_g.blocks())
+        .init(&device);
+    let input = Tensor::<4>::random(
+        [1, 3, args.size, args.size],
+        Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let mut times = Vec::with_capacity(args.iters);
+    for i in 0..args.warmup + args.iters {
+        let start = Instant::now();
+        let output = generator.forward(input.clone());
+        output.try_into_data()?;
+        if i >= args.warmup {
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let max_abs_diff_vs_flex = if name == "flex" {
+        None
+    } else {
+        Some(diff_to_flex(&generator, &input)?)
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "generator_inference",
+            "device": name,
+            "burn": "0.22.1",
+            "size": args.size,
+            "netG": format!("resnet_{}blocks", args.net_g.blocks()),
+            "ngf": args.ngf,
+            "iters": args.iters,
+            "inference_ms_median": (median * 1000.0).round() / 1000.0,
+            "inference_ms_min": (times[0] * 1000.0).round() / 1000.0,
+            "max_abs_diff_vs_flex": max_abs_diff_vs_flex,
+        })
+    );
+    Ok(())
+}
+
+/// The largest difference between the benchmarked device's output and Flex's for the same weights
+/// and input: a timing is only worth reporting for a correct result.
+fn diff_to_flex(generator: &ResnetGenerator, input: &Tensor<4>) -> Result<f32> {
+    let flex = Device::flex();
+    let ours = generator.forward(input.clone());
+    let reference = generator
+        .clone()
+        .to_device(&flex)
+        .forward(input.clone().to_device(&flex));
+    let diff = (ours.to_device(&flex) - reference).abs().max();
+    Ok(diff
+        .try_into_data()?
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?[0])
+}

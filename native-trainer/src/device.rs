@@ -1,0 +1,74 @@
+//! Choosing the compute device: `auto` (a GPU through Vulkan or wgpu when one answers, else the
+//! CPU), `vulkan`, `wgpu` or `flex`.
+
+use anyhow::Result;
+use burn::tensor::Device;
+use clap::ValueEnum;
+
+/// The `--device` option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceChoice {
+    /// A GPU if one works (Vulkan first, then wgpu), else the CPU.
+    Auto,
+    /// burn's wgpu runtime pinned to Vulkan (SPIR-V kernels).
+    Vulkan,
+    /// burn's wgpu runtime on whichever graphics API it picks.
+    Wgpu,
+    /// burn's Flex CPU backend.
+    Flex,
+}
+
+/// A device ready to use and the name to report for it.
+pub fn open(choice: DeviceChoice) -> Result<(Device, &'static str)> {
+    match choice {
+        DeviceChoice::Flex => Ok((Device::flex(), "flex")),
+        DeviceChoice::Vulkan => gpu::vulkan(),
+        DeviceChoice::Wgpu => gpu::wgpu(),
+        DeviceChoice::Auto => gpu::vulkan()
+            .or_else(|_| gpu::wgpu())
+            .or_else(|_| Ok((Device::flex(), "flex"))),
+    }
+}
+
+#[cfg(feature = "gpu")]
+mod gpu {
+    use anyhow::{Context, Result, bail};
+    use burn::tensor::{Device, DeviceKind, Tensor};
+
+    pub fn vulkan() -> Result<(Device, &'static str)> {
+        probe(Device::vulkan(DeviceKind::DefaultDevice), "vulkan")
+    }
+
+    pub fn wgpu() -> Result<(Device, &'static str)> {
+        probe(Device::wgpu(DeviceKind::DefaultDevice), "wgpu")
+    }
+
+    /// Runs one tiny operation so a missing GPU is an error here, not a panic later.
+    fn probe(device: Device, name: &'static str) -> Result<(Device, &'static str)> {
+        let probe_device = device.clone();
+        let outcome = std::panic::catch_unwind(move || {
+            let sum = Tensor::<1>::ones([4], &probe_device).sum();
+            sum.try_into_data().map(|d| d.try_to_vec::<f32>())
+        });
+        match outcome {
+            Ok(Ok(Ok(values))) if values == [4.0] => Ok((device, name)),
+            Ok(Ok(_)) => bail!("the {name} device returned a wrong result"),
+            Ok(Err(e)) => Err(e).with_context(|| format!("the {name} device failed")),
+            Err(_) => bail!("no {name} device is available on this machine"),
+        }
+    }
+}
+
+#[cfg(not(feature = "gpu"))]
+mod gpu {
+    use anyhow::{Result, bail};
+    use burn::tensor::Device;
+
+    pub fn vulkan() -> Result<(Device, &'static str)> {
+        bail!("this build has no GPU backends; rebuild native-trainer with `--features gpu`")
+    }
+
+    pub fn wgpu() -> Result<(Device, &'static str)> {
+        vulkan()
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the wasm package into pkg/ (release, ES module for the browser) when src/ changed since
+# the last build, or when pkg/ is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=pkg/unpaired_bg.wasm
+if [ -f "$stamp" ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]; then
+  echo "[build-web] pkg/ is up to date"
+  exit 0
+fi
+echo "[build-web] building the wasm package (release)…"
+wasm-pack build --release --target web --out-dir pkg --no-pack
+ls -l pkg/unpaired_bg.wasm

@@ -1,0 +1,242 @@
+//! The JSON manifest that describes a web model: its name, its two domains, the generator's shape,
+//! and for each direction the weights file with its SHA-256, so a damaged download is caught
+//! before it is parsed.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::model::ResnetGeneratorConfig;
+use crate::weights::Precision;
+
+/// The manifest format this crate reads and writes.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Which way to translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Direction {
+    /// Domain A to domain B (the generator G_A of the reference).
+    #[serde(rename = "a_to_b")]
+    AToB,
+    /// Domain B to domain A (G_B).
+    #[serde(rename = "b_to_a")]
+    BToA,
+}
+
+impl Direction {
+    /// Both directions, A→B first.
+    pub const ALL: [Direction; 2] = [Direction::AToB, Direction::BToA];
+
+    /// Parses `a2b`, `AtoB`, `a_to_b`, `A→B` and the like (case-insensitive).
+    pub fn parse(text: &str) -> Result<Self, ManifestError> {
+        let key: String = text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match key.as_str() {
+            "ab" | "a2b" | "atob" => Ok(Direction::AToB),
+            "ba" | "b2a" | "btoa" => Ok(Direction::BToA),
+            _ => Err(ManifestError::UnknownDirection(text.to_string())),
+        }
+    }
+
+    /// `a_to_b` or `b_to_a`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::AToB => "a_to_b",
+            Direction::BToA => "b_to_a",
+        }
+    }
+}
+
+/// One direction's weights file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsFile {
+    /// File name, relative to the manifest.
+    pub file: String,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// A model the translator can load: up to two generators and what they translate between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelManifest {
+    /// Manifest format version ([`MANIFEST_VERSION`]).
+    pub format: u32,
+    /// Short machine name, e.g. `horse2zebra`.
+    pub name: String,
+    /// Human name of domain A, e.g. `horse`.
+    pub domain_a: String,
+    /// Human name of domain B, e.g. `zebra`.
+    pub domain_b: String,
+    /// Generator filters in the first layer.
+    pub ngf: usize,
+    /// Residual blocks.
+    pub n_blocks: usize,
+    /// The square crop size it was trained at.
+    pub train_size: u32,
+    /// Storage precision of the weights files.
+    #[serde(default)]
+    pub precision: Precision,
+    /// G_A: A → B, if the model has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a_to_b: Option<WeightsFile>,
+    /// G_B: B → A, if the model has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_to_a: Option<WeightsFile>,
+    /// Free text for people: where the model comes from, its licence, its scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Why a manifest or a file it names is not usable.
+#[derive(Debug, Error, PartialEq)]
+pub enum ManifestError {
+    /// Not JSON, or not a manifest.
+    #[error("model manifest is not valid: {0}")]
+    Invalid(String),
+    /// A newer format than this build understands.
+    #[error(
+        "model manifest has format {0}; this version of Unpaired reads format {MANIFEST_VERSION}"
+    )]
+    UnsupportedFormat(u32),
+    /// Neither direction has weights.
+    #[error("model manifest '{0}' lists no weights for either direction")]
+    NoDirections(String),
+    /// A shape that no generator has.
+    #[error("model manifest has an impossible generator: ngf {ngf}, {n_blocks} blocks")]
+    BadGenerator {
+        /// As given.
+        ngf: usize,
+        /// As given.
+        n_blocks: usize,
+    },
+    /// The model cannot translate this way.
+    #[error("model '{model}' has no {direction} generator")]
+    MissingDirection {
+        /// The model's name.
+        model: String,
+        /// The direction asked for.
+        direction: &'static str,
+    },
+    /// Downloaded bytes are not what the manifest describes.
+    #[error(
+        "weights file '{file}' is damaged or incomplete: expected {expected_bytes} bytes with SHA-256 {expected}, got {actual_bytes} bytes with SHA-256 {actual}"
+    )]
+    Checksum {
+        /// File name.
+        file: String,
+        /// From the manifest.
+        expected: String,
+        /// Of the bytes given.
+        actual: String,
+        /// From the manifest.
+        expected_bytes: u64,
+        /// Of the bytes given.
+        actual_bytes: u64,
+    },
+    /// Not a direction name.
+    #[error("unknown direction '{0}': expected a_to_b or b_to_a")]
+    UnknownDirection(String),
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl WeightsFile {
+    /// Describes `bytes` saved as `file`.
+    pub fn describe(file: impl Into<String>, bytes: &[u8]) -> Self {
+        Self {
+            file: file.into(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        }
+    }
+
+    /// Checks that `bytes` are this file, byte for byte.
+    pub fn verify(&self, bytes: &[u8]) -> Result<(), ManifestError> {
+        let actual = sha256_hex(bytes);
+        if actual.eq_ignore_ascii_case(&self.sha256) && bytes.len() as u64 == self.bytes {
+            return Ok(());
+        }
+        Err(ManifestError::Checksum {
+            file: self.file.clone(),
+            expected: self.sha256.clone(),
+            actual,
+            expected_bytes: self.bytes,
+            actual_bytes: bytes.len() as u64,
+        })
+    }
+}
+
+impl ModelManifest {
+    /// Parses and checks a manifest.
+    pub fn from_json(json: &str) -> Result<Self, ManifestError> {
+        let format = serde_json::from_str::<serde_json::Value>(json)
+            .map_err(|e| ManifestError::Invalid(e.to_string()))?
+            .get("format")
+            .and_then(serde_json::Value::as_u64);
+        if let Some(format) = format
+            && format != MANIFEST_VERSION as u64
+        {
+            return Err(ManifestError::UnsupportedFormat(format as u32));
+        }
+        let manifest: Self =
+            serde_json::from_str(json).map_err(|e| ManifestError::Invalid(e.to_string()))?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serialises")
+    }
+
+    fn validate(&self) -> Result<(), ManifestError> {
+        if self.a_to_b.is_none() && self.b_to_a.is_none() {
+            return Err(ManifestError::NoDirections(self.name.clone()));
+        }
+        if self.ngf == 0 || self.ngf > 1024 || self.n_blocks > 64 {
+            return Err(ManifestError::BadGenerator {
+                ngf: self.ngf,
+                n_blocks: self.n_blocks,
+            });
+        }
+        Ok(())
+    }
+
+    /// The generator shape both directions share.
+    pub fn generator_config(&self) -> ResnetGeneratorConfig {
+        ResnetGeneratorConfig::new()
+            .with_ngf(self.ngf)
+            .with_n_blocks(self.n_blocks)
+    }
+
+    /// The weights file of a direction.
+    pub fn weights(&self, direction: Direction) -> Result<&WeightsFile, ManifestError> {
+        match direction {
+            Direction::AToB => self.a_to_b.as_ref(),
+            Direction::BToA => self.b_to_a.as_ref(),
+        }
+        .ok_or_else(|| ManifestError::MissingDirection {
+            model: self.name.clone(),
+            direction: direction.as_str(),
+        })
+    }
+
+    /// The directions this model can translate.
+    pub fn directions(&self) -> Vec<Direction> {
+        Direction::ALL
+            .into_iter()
+            .filter(|d| self.weights(*d).is_ok())
+            .collect()
+    }
+}

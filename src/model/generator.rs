@@ -1,0 +1,125 @@
+//! The ResNet generator of Johnson et al. as CycleGAN uses it:
+//! c7s1-ngf, d(2·ngf), d(4·ngf), n_blocks × R(4·ngf), u(2·ngf), u(ngf), c7s1-3, tanh.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::InstanceNorm;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::tensor::activation::{relu, tanh};
+use burn::tensor::ops::PadMode;
+use burn::tensor::{Device, Tensor};
+
+use super::init::{conv_transpose2d, conv2d, instance_norm};
+
+/// Shape of a [`ResnetGenerator`]. The paper uses 9 blocks at 256² and 6 at 128².
+#[derive(Config, Debug, PartialEq)]
+pub struct ResnetGeneratorConfig {
+    /// Filters in the first layer (the reference's `--ngf`).
+    #[config(default = 64)]
+    pub ngf: usize,
+    /// Residual blocks at the bottleneck (`resnet_9blocks` / `resnet_6blocks`).
+    #[config(default = 9)]
+    pub n_blocks: usize,
+}
+
+/// A residual block: reflect-pad 1, conv 3×3, instance norm, ReLU, reflect-pad 1, conv 3×3, instance norm, plus the input.
+#[derive(Module, Debug)]
+pub struct ResidualBlock {
+    /// First 3×3 convolution (`conv_block.1` in the reference).
+    pub conv1: Conv2d,
+    /// Second 3×3 convolution (`conv_block.5` in the reference).
+    pub conv2: Conv2d,
+    norm: InstanceNorm,
+}
+
+impl ResidualBlock {
+    fn new(channels: usize, device: &Device) -> Self {
+        Self {
+            conv1: conv2d([channels, channels], 3, 1, 0, device),
+            conv2: conv2d([channels, channels], 3, 1, 0, device),
+            norm: instance_norm(channels, device),
+        }
+    }
+
+    /// `x + block(x)`.
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let x = self.conv1.forward(reflect(input.clone(), 1));
+        let x = relu(self.norm.forward(x));
+        let x = self.conv2.forward(reflect(x, 1));
+        input + self.norm.forward(x)
+    }
+}
+
+/// The generator. Input and output are `[batch, 3, H, W]` in [-1, 1], with H and W multiples of 4.
+#[derive(Module, Debug)]
+pub struct ResnetGenerator {
+    /// c7s1-ngf (`model.1`).
+    pub stem: Conv2d,
+    /// d(2·ngf) (`model.4`).
+    pub down1: Conv2d,
+    /// d(4·ngf) (`model.7`).
+    pub down2: Conv2d,
+    /// The residual blocks (`model.10` …).
+    pub blocks: Vec<ResidualBlock>,
+    /// u(2·ngf).
+    pub up1: ConvTranspose2d,
+    /// u(ngf).
+    pub up2: ConvTranspose2d,
+    /// c7s1-3.
+    pub head: Conv2d,
+    norm_stem: InstanceNorm,
+    norm_down1: InstanceNorm,
+    norm_down2: InstanceNorm,
+    norm_up1: InstanceNorm,
+    norm_up2: InstanceNorm,
+}
+
+impl ResnetGeneratorConfig {
+    /// Builds the generator with the reference's N(0, 0.02) weights and zero biases.
+    pub fn init(&self, device: &Device) -> ResnetGenerator {
+        let ngf = self.ngf;
+        ResnetGenerator {
+            stem: conv2d([3, ngf], 7, 1, 0, device),
+            down1: conv2d([ngf, 2 * ngf], 3, 2, 1, device),
+            down2: conv2d([2 * ngf, 4 * ngf], 3, 2, 1, device),
+            blocks: (0..self.n_blocks)
+                .map(|_| ResidualBlock::new(4 * ngf, device))
+                .collect(),
+            up1: conv_transpose2d([4 * ngf, 2 * ngf], device),
+            up2: conv_transpose2d([2 * ngf, ngf], device),
+            head: conv2d([ngf, 3], 7, 1, 0, device),
+            norm_stem: instance_norm(ngf, device),
+            norm_down1: instance_norm(2 * ngf, device),
+            norm_down2: instance_norm(4 * ngf, device),
+            norm_up1: instance_norm(2 * ngf, device),
+            norm_up2: instance_norm(ngf, device),
+        }
+    }
+}
+
+impl ResnetGenerator {
+    /// Translates a batch of images in [-1, 1]; H and W must be multiples of 4 and at least 8.
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        let x = relu(self.norm_stem.forward(self.stem.forward(reflect(input, 3))));
+        let x = relu(self.norm_down1.forward(self.down1.forward(x)));
+        let mut x = relu(self.norm_down2.forward(self.down2.forward(x)));
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let x = relu(self.norm_up1.forward(self.up1.forward(x)));
+        let x = relu(self.norm_up2.forward(self.up2.forward(x)));
+        tanh(self.head.forward(reflect(x, 3)))
+    }
+
+    /// The configuration this generator was built with, read from its weights' shapes.
+    pub fn config(&self) -> ResnetGeneratorConfig {
+        let [ngf, ..] = self.stem.weight.dims();
+        ResnetGeneratorConfig::new()
+            .with_ngf(ngf)
+            .with_n_blocks(self.blocks.len())
+    }
+}
+
+fn reflect(x: Tensor<4>, amount: usize) -> Tensor<4> {
+    x.pad((amount, amount, amount, amount), PadMode::Reflect)
+}

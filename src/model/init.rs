@@ -1,0 +1,51 @@
+//! Layer constructors with the reference's `init_weights('normal', 0.02)`: every convolution weight
+//! drawn from N(0, 0.02), every bias zero, and instance norm without affine parameters.
+
+use burn::module::Initializer;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
+use burn::tensor::Device;
+
+/// The reference initialiser for convolution weights.
+const WEIGHTS: Initializer = Initializer::Normal {
+    mean: 0.0,
+    std: 0.02,
+};
+
+/// A convolution with bias, N(0, 0.02) weights and zero bias.
+pub fn conv2d(
+    channels: [usize; 2],
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    device: &Device,
+) -> Conv2d {
+    let mut conv = Conv2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(
+            padding, padding, padding, padding,
+        ))
+        .with_initializer(WEIGHTS)
+        .init(device);
+    conv.bias = conv.bias.map(|bias| bias.map(|b| b.zeros_like()));
+    conv
+}
+
+/// The generator's upsampling layer: kernel 3, stride 2, padding 1, output padding 1 (doubles H and W).
+pub fn conv_transpose2d(channels: [usize; 2], device: &Device) -> ConvTranspose2d {
+    let mut conv = ConvTranspose2dConfig::new(channels, [3, 3])
+        .with_stride([2, 2])
+        .with_padding([1, 1])
+        .with_padding_out([1, 1])
+        .with_initializer(WEIGHTS)
+        .init(device);
+    conv.bias = conv.bias.map(|bias| bias.map(|b| b.zeros_like()));
+    conv
+}
+
+/// Instance norm as the reference uses it: no affine parameters, no running statistics, ε = 1e-5.
+pub fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
+    InstanceNormConfig::new(channels)
+        .with_affine(false)
+        .init(device)
+}

@@ -1,0 +1,314 @@
+//! Translating images with a loaded model, on whatever device the caller chose. Platform-neutral:
+//! the browser layer (`web.rs`) and the native tools both drive this.
+
+use burn::tensor::{Device, Tensor};
+use image::RgbaImage;
+use thiserror::Error;
+
+use crate::image_io::{self, DEFAULT_MAX_SIDE, ImageError};
+use crate::manifest::{Direction, ManifestError, ModelManifest};
+use crate::model::ResnetGenerator;
+use crate::weights::{self, WeightsError};
+
+/// Why a translation or a model load failed.
+#[derive(Debug, Error)]
+pub enum TranslateError {
+    /// The image cannot be translated.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// The manifest is unusable, or a file does not match it.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A weights file does not load.
+    #[error("{direction} weights: {source}")]
+    Weights {
+        /// Which generator.
+        direction: &'static str,
+        /// What is wrong with it.
+        source: WeightsError,
+    },
+    /// The manifest lists a direction whose file was not given.
+    #[error("model '{model}' lists {direction} weights ('{file}') but they were not provided")]
+    MissingFile {
+        /// The model's name.
+        model: String,
+        /// The direction.
+        direction: &'static str,
+        /// The file the manifest names.
+        file: String,
+    },
+    /// `translate` before any model was loaded.
+    #[error("no model is loaded yet")]
+    NoModel,
+    /// The device failed to run or return the result.
+    #[error("the {backend} backend failed: {message}")]
+    Backend {
+        /// Which backend.
+        backend: String,
+        /// Its error.
+        message: String,
+    },
+}
+
+/// A model ready to translate: its manifest and the generators it has.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// What the model is.
+    pub manifest: ModelManifest,
+    a_to_b: Option<ResnetGenerator>,
+    b_to_a: Option<ResnetGenerator>,
+}
+
+impl Model {
+    /// Loads the generators a manifest lists from their file bytes, checking each file's
+    /// size and SHA-256 against the manifest before parsing it.
+    pub fn load(
+        manifest: ModelManifest,
+        a_to_b: Option<Vec<u8>>,
+        b_to_a: Option<Vec<u8>>,
+        device: &Device,
+    ) -> Result<Self, TranslateError> {
+        let a = load_direction(&manifest, Direction::AToB, a_to_b, device)?;
+        let b = load_direction(&manifest, Direction::BToA, b_to_a, device)?;
+        Ok(Self {
+            manifest,
+            a_to_b: a,
+            b_to_a: b,
+        })
+    }
+
+    /// Wraps generators already in memory (a trainer's, a test's).
+    pub fn from_generators(
+        manifest: ModelManifest,
+        a_to_b: Option<ResnetGenerator>,
+        b_to_a: Option<ResnetGenerator>,
+    ) -> Self {
+        Self {
+            manifest,
+            a_to_b,
+            b_to_a,
+        }
+    }
+
+    /// The generator for a direction.
+    pub fn generator(&self, direction: Direction) -> Result<&ResnetGenerator, TranslateError> {
+        match direction {
+            Direction::AToB => self.a_to_b.as_ref(),
+            Direction::BToA => self.b_to_a.as_ref(),
+        }
+        .ok_or_else(|| {
+            ManifestError::MissingDirection {
+                model: self.manifest.name.clone(),
+                direction: direction.as_str(),
+            }
+            .into()
+        })
+    }
+}
+
+fn load_direction(
+    manifest: &ModelManifest,
+    direction: Direction,
+    bytes: Option<Vec<u8>>,
+    device: &Device,
+) -> Result<Option<ResnetGenerator>, TranslateError> {
+    let Ok(file) = manifest.weights(direction) else {
+        return Ok(None);
+    };
+    let bytes = bytes.ok_or_else(|| TranslateError::MissingFile {
+        model: manifest.name.clone(),
+        direction: direction.as_str(),
+        file: file.file.clone(),
+    })?;
+    file.verify(&bytes)?;
+    let generator =
+        weights::load_into(manifest.generator_config().init(device), bytes).map_err(|source| {
+            TranslateError::Weights {
+                direction: direction.as_str(),
+                source,
+            }
+        })?;
+    Ok(Some(generator))
+}
+
+/// The result of a translation, before its pixels are read back from the device.
+pub struct Pending {
+    output: Tensor<4>,
+    /// The (possibly scaled-down) input, whose size and alpha the output takes.
+    input: RgbaImage,
+}
+
+/// Planar RGB values in [-1, 1] of a translated image, `3 × height × width`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planar {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Red plane, then green, then blue.
+    pub values: Vec<f32>,
+}
+
+/// Translates images with a [`Model`] on one device.
+#[derive(Debug, Clone)]
+pub struct Translator {
+    device: Device,
+    backend: String,
+    max_side: u32,
+    model: Option<Model>,
+}
+
+impl Translator {
+    /// A translator on `device`; `backend` is the name reported to users (`webgpu`, `cpu`, …).
+    pub fn new(device: Device, backend: impl Into<String>) -> Self {
+        Self {
+            device,
+            backend: backend.into(),
+            max_side: DEFAULT_MAX_SIDE,
+            model: None,
+        }
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &str {
+        &self.backend
+    }
+
+    /// The device translations run on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Images with a longer side are scaled down to it before translation.
+    pub fn max_side(&self) -> u32 {
+        self.max_side
+    }
+
+    /// Sets the maximum side (at least [`image_io::MIN_SIDE`]).
+    pub fn set_max_side(&mut self, max_side: u32) -> Result<(), TranslateError> {
+        if max_side < image_io::MIN_SIDE {
+            return Err(ImageError::MaxSideTooSmall(max_side).into());
+        }
+        self.max_side = max_side;
+        Ok(())
+    }
+
+    /// The loaded model, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_ref()
+    }
+
+    /// Parses a manifest and loads its weights onto this translator's device. On error the
+    /// previously loaded model stays in place.
+    pub fn load_model(
+        &mut self,
+        manifest_json: &str,
+        a_to_b: Option<Vec<u8>>,
+        b_to_a: Option<Vec<u8>>,
+    ) -> Result<&Model, TranslateError> {
+        let manifest = ModelManifest::from_json(manifest_json)?;
+        let model = Model::load(manifest, a_to_b, b_to_a, &self.device)?;
+        Ok(self.model.insert(model))
+    }
+
+    /// Uses a model already in memory.
+    pub fn set_model(&mut self, model: Model) {
+        self.model = Some(model);
+    }
+
+    /// Queues the translation of `image` on the device; read the result with
+    /// [`Pending::into_image`] (native) or [`Pending::into_image_async`] (browser).
+    pub fn start(&self, image: RgbaImage, direction: Direction) -> Result<Pending, TranslateError> {
+        let generator = self
+            .model
+            .as_ref()
+            .ok_or(TranslateError::NoModel)?
+            .generator(direction)?;
+        let input = image_io::fit_within(image, self.max_side)?;
+        let tensor = image_io::to_tensor(&input, &self.device)?;
+        let (width, height) = input.dimensions();
+        let output = image_io::crop(generator.forward(tensor), width, height);
+        Ok(Pending { output, input })
+    }
+
+    /// Translates and waits for the pixels (native only: browsers must not block).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn translate(
+        &self,
+        image: RgbaImage,
+        direction: Direction,
+    ) -> Result<RgbaImage, TranslateError> {
+        self.start(image, direction)?.into_image(&self.backend)
+    }
+}
+
+impl Pending {
+    /// The output's width and height.
+    pub fn size(&self) -> (u32, u32) {
+        self.input.dimensions()
+    }
+
+    /// Blocks until the result is back from the device (native only).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn into_planar(self, backend: &str) -> Result<Planar, TranslateError> {
+        let (width, height) = self.size();
+        let data = self
+            .output
+            .try_into_data()
+            .map_err(|e| backend_error(backend, e))?;
+        planar(data, width, height, backend)
+    }
+
+    /// Awaits the result from the device.
+    pub async fn into_planar_async(self, backend: &str) -> Result<Planar, TranslateError> {
+        let (width, height) = self.size();
+        let data = self
+            .output
+            .into_data_async()
+            .await
+            .map_err(|e| backend_error(backend, e))?;
+        planar(data, width, height, backend)
+    }
+
+    /// Blocks until the pixels are back (native only).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn into_image(self, backend: &str) -> Result<RgbaImage, TranslateError> {
+        let input = self.input.clone();
+        Ok(to_image(&self.into_planar(backend)?, &input))
+    }
+
+    /// Awaits the pixels.
+    pub async fn into_image_async(self, backend: &str) -> Result<RgbaImage, TranslateError> {
+        let input = self.input.clone();
+        Ok(to_image(&self.into_planar_async(backend).await?, &input))
+    }
+}
+
+/// Turns planar output into RGBA pixels, keeping the input's alpha.
+pub fn to_image(planar: &Planar, input: &RgbaImage) -> RgbaImage {
+    image_io::from_planar(&planar.values, planar.width, planar.height, Some(input))
+}
+
+fn planar(
+    data: burn::tensor::TensorData,
+    width: u32,
+    height: u32,
+    backend: &str,
+) -> Result<Planar, TranslateError> {
+    let values = data
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| backend_error(backend, format!("{e:?}")))?;
+    Ok(Planar {
+        width,
+        height,
+        values,
+    })
+}
+
+fn backend_error(backend: &str, error: impl std::fmt::Display) -> TranslateError {
+    TranslateError::Backend {
+        backend: backend.to_string(),
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,264 @@
+//! The JavaScript API (wasm32 only): `Translator.create(backend)`, `loadModel`, `loadModelFromUrl`,
+//! `translate(imageData, direction)`. Every failure reaches JavaScript as an `Error` with a
+//! readable message; panics are reported to the console by `console_error_panic_hook`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use js_sys::{Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use web_sys::{ImageData, Response};
+
+use crate::image_io;
+use crate::manifest::{Direction, ModelManifest};
+use crate::translator::Translator;
+
+/// Which compute backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendRequest {
+    /// WebGPU when the browser offers an adapter, else the CPU.
+    Auto,
+    /// WebGPU or an error.
+    WebGpu,
+    /// burn's Flex CPU backend.
+    Cpu,
+}
+
+impl BackendRequest {
+    /// Parses `auto`, `webgpu` or `cpu` (case-insensitive; empty means auto).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Ok(Self::Auto),
+            "webgpu" | "gpu" => Ok(Self::WebGpu),
+            "cpu" => Ok(Self::Cpu),
+            other => Err(format!(
+                "unknown backend '{other}': expected 'auto', 'webgpu' or 'cpu'"
+            )),
+        }
+    }
+}
+
+thread_local! {
+    /// The page's one WebGPU device: burn's wgpu runtime is initialised once per page.
+    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// Whether the browser exposes `navigator.gpu` and gives an adapter for it.
+async fn webgpu_adapter_available() -> Result<(), String> {
+    let global = js_sys::global();
+    let navigator = Reflect::get(&global, &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
+    }
+    let request = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("this browser's WebGPU has no requestAdapter")?;
+    let promise: Promise = request
+        .call0(&gpu)
+        .map_err(|e| js_message(&e))?
+        .dyn_into()
+        .map_err(|_| "requestAdapter did not return a promise")?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU is present but no GPU adapter is available".into());
+    }
+    Ok(())
+}
+
+/// The page's WebGPU device, initialised on first use.
+pub async fn webgpu_device() -> Result<Device, String> {
+    if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
+        return Ok(device);
+    }
+    webgpu_adapter_available().await?;
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|e| format!("WebGPU could not be initialised: {e}"))?;
+    WEBGPU.with(|d| *d.borrow_mut() = Some(device.clone()));
+    Ok(device)
+}
+
+/// Resolves a backend request to a device and the name of the backend it runs on.
+pub async fn select_backend(request: BackendRequest) -> Result<(Device, &'static str), String> {
+    match request {
+        BackendRequest::Cpu => Ok((Device::flex(), "cpu")),
+        BackendRequest::WebGpu => webgpu_device().await.map(|d| (d, "webgpu")),
+        BackendRequest::Auto => match webgpu_device().await {
+            Ok(device) => Ok((device, "webgpu")),
+            Err(reason) => {
+                web_sys::console::info_1(&format!("Unpaired: using the CPU ({reason})").into());
+                Ok((Device::flex(), "cpu"))
+            }
+        },
+    }
+}
+
+fn js_message(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+fn js_error(message: impl std::fmt::Display) -> JsValue {
+    JsError::new(&message.to_string()).into()
+}
+
+/// Translates photos with a CycleGAN model in the browser.
+#[wasm_bindgen(js_name = Translator)]
+pub struct WebTranslator {
+    inner: Rc<RefCell<Translator>>,
+}
+
+#[wasm_bindgen(js_class = Translator)]
+impl WebTranslator {
+    /// Creates a translator on `backend`: `"auto"` (WebGPU when available, else CPU; the default),
+    /// `"webgpu"` or `"cpu"`.
+    pub async fn create(backend: Option<String>) -> Result<WebTranslator, JsError> {
+        console_error_panic_hook::set_once();
+        let request = BackendRequest::parse(backend.as_deref().unwrap_or("auto"))
+            .map_err(|e| JsError::new(&e))?;
+        let (device, name) = select_backend(request)
+            .await
+            .map_err(|e| JsError::new(&e))?;
+        Ok(WebTranslator {
+            inner: Rc::new(RefCell::new(Translator::new(device, name))),
+        })
+    }
+
+    /// The backend in use: `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner.borrow().backend().to_string()
+    }
+
+    /// Images with a longer side are scaled down to this many pixels first (default 1024).
+    #[wasm_bindgen(getter, js_name = maxSide)]
+    pub fn max_side(&self) -> u32 {
+        self.inner.borrow().max_side()
+    }
+
+    /// Sets the maximum side (at least 8).
+    #[wasm_bindgen(setter, js_name = maxSide)]
+    pub fn set_max_side(&self, max_side: u32) -> Result<(), JsError> {
+        self.inner
+            .borrow_mut()
+            .set_max_side(max_side)
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The loaded model's manifest as a JSON string, or `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn manifest(&self) -> Option<String> {
+        self.inner.borrow().model().map(|m| m.manifest.to_json())
+    }
+
+    /// Loads a model from its manifest (JSON text) and the bytes of its weights files.
+    /// Returns the manifest JSON. On error the previous model stays loaded.
+    #[wasm_bindgen(js_name = loadModel)]
+    pub fn load_model(
+        &self,
+        manifest_json: &str,
+        a_to_b: Option<Vec<u8>>,
+        b_to_a: Option<Vec<u8>>,
+    ) -> Result<String, JsError> {
+        let mut inner = self.inner.borrow_mut();
+        let model = inner
+            .load_model(manifest_json, a_to_b, b_to_a)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(model.manifest.to_json())
+    }
+
+    /// Fetches `manifest.json` at `url` and the weights files it names (relative to it), then loads
+    /// them. Resolves to the manifest JSON.
+    #[wasm_bindgen(js_name = loadModelFromUrl)]
+    pub fn load_model_from_url(&self, url: String) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let base = absolute_url(&url)?;
+            let text = fetch_text(&base).await?;
+            let manifest = ModelManifest::from_json(&text).map_err(js_error)?;
+            let mut files = Vec::new();
+            for direction in Direction::ALL {
+                files.push(match manifest.weights(direction) {
+                    Ok(file) => Some(fetch_bytes(&resolve(&file.file, &base)?).await?),
+                    Err(_) => None,
+                });
+            }
+            let b_to_a = files.pop().flatten();
+            let a_to_b = files.pop().flatten();
+            let mut inner = inner.borrow_mut();
+            let model = inner.load_model(&text, a_to_b, b_to_a).map_err(js_error)?;
+            Ok(model.manifest.to_json().into())
+        })
+    }
+
+    /// Translates an `ImageData` in `direction` (`"a_to_b"` or `"b_to_a"`); resolves to a new
+    /// `ImageData` of the same size (or scaled down to `maxSide`), keeping the input's alpha.
+    pub fn translate(&self, image: ImageData, direction: String) -> Promise {
+        let translator = self.inner.borrow().clone();
+        future_to_promise(async move {
+            let direction = Direction::parse(&direction).map_err(js_error)?;
+            let (width, height) = (image.width(), image.height());
+            let pixels =
+                image_io::rgba_from_bytes(width, height, image.data().0).map_err(js_error)?;
+            let pending = translator.start(pixels, direction).map_err(js_error)?;
+            let output = pending
+                .into_image_async(translator.backend())
+                .await
+                .map_err(js_error)?;
+            let (w, h) = output.dimensions();
+            let image =
+                ImageData::new_with_u8_clamped_array_and_sh(Clamped(output.as_raw()), w, h)?;
+            Ok(image.into())
+        })
+    }
+}
+
+fn absolute_url(url: &str) -> Result<String, JsValue> {
+    let location = Reflect::get(&js_sys::global(), &"location".into())?;
+    let href = Reflect::get(&location, &"href".into())?
+        .as_string()
+        .unwrap_or_default();
+    resolve(url, &href)
+}
+
+fn resolve(url: &str, base: &str) -> Result<String, JsValue> {
+    Ok(web_sys::Url::new_with_base(url, base)
+        .map_err(|_| js_error(format!("'{url}' is not a valid address")))?
+        .href())
+}
+
+async fn fetch(url: &str) -> Result<Response, JsValue> {
+    let global = js_sys::global();
+    let fetch: js_sys::Function = Reflect::get(&global, &"fetch".into())?.dyn_into()?;
+    let promise: Promise = fetch.call1(&global, &url.into())?.dyn_into()?;
+    let response: Response = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_error(format!("could not download {url}: {}", js_message(&e))))?
+        .dyn_into()?;
+    if !response.ok() {
+        return Err(js_error(format!(
+            "could not download {url}: HTTP {} {}",
+            response.status(),
+            response.status_text()
+        )));
+    }
+    Ok(response)
+}
+
+async fn fetch_text(url: &str) -> Result<String, JsValue> {
+    let text = JsFuture::from(fetch(url).await?.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {
+    let buffer = JsFuture::from(fetch(url).await?.array_buffer()?).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}

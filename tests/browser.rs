@@ -1,0 +1,195 @@
+//! Browser tests, run by `wasm-pack test --headless --firefox`: the fixture model translates the
+//! fixture image on WebGPU and on the CPU inside Firefox, and each output matches the native Flex
+//! output committed by `tests/fixture.rs`; the JavaScript API's error paths give readable errors.
+#![cfg(target_family = "wasm")]
+
+use burn::tensor::Device;
+use js_sys::Promise;
+use unpaired::web::{BackendRequest, WebTranslator, select_backend};
+use unpaired::{Direction, Translator};
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::ImageData;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MANIFEST: &str = include_str!("fixtures/tiny/manifest.json");
+const A_TO_B: &[u8] = include_bytes!("fixtures/tiny/a_to_b.bpk");
+const B_TO_A: &[u8] = include_bytes!("fixtures/tiny/b_to_a.bpk");
+const INPUT: &[u8] = include_bytes!("fixtures/tiny/input.png");
+const EXPECTED_A_TO_B: &[u8] = include_bytes!("fixtures/tiny/expected_a_to_b.f32");
+const EXPECTED_B_TO_A: &[u8] = include_bytes!("fixtures/tiny/expected_b_to_a.f32");
+
+/// Flex in wasm runs the same f32 kernels as native Flex; only vector width and fused
+/// multiply-adds reorder sums, which moves results by a few ulps. Measured in Firefox 153 ESR:
+/// max |Δ| 1.5e-6 on outputs in [-1, 1]; the bound leaves ~10× room.
+const CPU_TOLERANCE: f32 = 2e-5;
+/// WebGPU runs other kernels (tiled convolutions, parallel reductions in instance norm) in f32,
+/// and a GPU's `tanh`/`inverseSqrt` may be a few ulps off. Measured on Mesa's software Vulkan:
+/// max |Δ| 3.8e-6; real GPUs' approximations are looser, so the bound is 1e-4 — still 78× below
+/// one output level of an 8-bit image (2/255 ≈ 7.8e-3).
+const WEBGPU_TOLERANCE: f32 = 1e-4;
+
+fn input() -> image::RgbaImage {
+    image::load_from_memory(INPUT).unwrap().to_rgba8()
+}
+
+fn expected(direction: Direction) -> Vec<f32> {
+    let bytes = match direction {
+        Direction::AToB => EXPECTED_A_TO_B,
+        Direction::BToA => EXPECTED_B_TO_A,
+    };
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+async fn max_diff_to_native(device: Device, backend: &str) -> f32 {
+    let mut translator = Translator::new(device, backend);
+    translator
+        .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
+        .unwrap();
+    let mut worst = 0f32;
+    for direction in Direction::ALL {
+        let planar = translator
+            .start(input(), direction)
+            .unwrap()
+            .into_planar_async(backend)
+            .await
+            .unwrap();
+        let expected = expected(direction);
+        assert_eq!(planar.values.len(), expected.len());
+        let diff = planar
+            .values
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        console_log!("{backend}: {direction:?} max |Δ| to native = {diff:e}");
+        worst = worst.max(diff);
+    }
+    worst
+}
+
+#[wasm_bindgen_test]
+async fn cpu_output_matches_native() {
+    let (device, name) = select_backend(BackendRequest::Cpu).await.unwrap();
+    assert_eq!(name, "cpu");
+    let diff = max_diff_to_native(device, name).await;
+    assert!(diff <= CPU_TOLERANCE, "cpu max |Δ| {diff}");
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_output_matches_native() {
+    let (device, name) = select_backend(BackendRequest::WebGpu)
+        .await
+        .expect("this browser must offer WebGPU for this test");
+    assert_eq!(name, "webgpu");
+    console_log!("webgpu: adapter acquired, running the fixture generator on WebGPU");
+    let diff = max_diff_to_native(device, name).await;
+    assert!(diff <= WEBGPU_TOLERANCE, "webgpu max |Δ| {diff}");
+}
+
+fn message(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+async fn await_promise(promise: Promise) -> Result<JsValue, String> {
+    JsFuture::from(promise).await.map_err(message)
+}
+
+#[wasm_bindgen_test]
+async fn javascript_api_translates_image_data_at_its_size() {
+    for backend in ["cpu", "auto"] {
+        let translator = WebTranslator::create(Some(backend.into()))
+            .await
+            .map_err(JsValue::from)
+            .unwrap();
+        console_log!(
+            "Translator.create('{backend}') chose {}",
+            translator.backend()
+        );
+        translator
+            .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
+            .map_err(JsValue::from)
+            .unwrap();
+        let pixels = input();
+        let data =
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(pixels.as_raw()), 45, 38).unwrap();
+        let output: ImageData = await_promise(translator.translate(data, "b_to_a".into()))
+            .await
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        assert_eq!((output.width(), output.height()), (45, 38));
+        // The same pixels the native code makes, within one level (WebGPU rounding).
+        let expected =
+            unpaired::image_io::from_planar(&expected(Direction::BToA), 45, 38, Some(&pixels));
+        let worst = output
+            .data()
+            .0
+            .iter()
+            .zip(expected.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 1, "{backend}: pixels differ by {worst} levels");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn javascript_api_errors_are_readable() {
+    let err = WebTranslator::create(Some("cuda".into()))
+        .await
+        .err()
+        .map(JsValue::from)
+        .map(message);
+    assert_eq!(
+        err.as_deref(),
+        Some("unknown backend 'cuda': expected 'auto', 'webgpu' or 'cpu'")
+    );
+
+    let translator = WebTranslator::create(Some("cpu".into()))
+        .await
+        .map_err(JsValue::from)
+        .unwrap();
+    let image = ImageData::new_with_sw(16, 16).unwrap();
+    let err = await_promise(translator.translate(image.clone(), "a_to_b".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err, "no model is loaded yet");
+
+    let err = message(
+        translator
+            .load_model(MANIFEST, Some(b"garbage".to_vec()), Some(B_TO_A.to_vec()))
+            .unwrap_err()
+            .into(),
+    );
+    assert!(err.contains("damaged or incomplete"), "{err}");
+    let err = message(translator.load_model("{", None, None).unwrap_err().into());
+    assert!(err.starts_with("model manifest is not valid"), "{err}");
+
+    translator
+        .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
+        .map_err(JsValue::from)
+        .unwrap();
+    let err = await_promise(translator.translate(image.clone(), "sideways".into()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("unknown direction"), "{err}");
+    let tiny = ImageData::new_with_sw(4, 4).unwrap();
+    let err = await_promise(translator.translate(tiny, "a_to_b".into()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("smallest size"), "{err}");
+
+    let err = await_promise(translator.load_model_from_url("/no/such/model/manifest.json".into()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("HTTP 404"), "{err}");
+}
