@@ -198,15 +198,14 @@ impl Translator {
         self.model.as_ref()
     }
 
-    /// Parses a manifest and loads its weights onto this translator's device. On error the
-    /// previously loaded model stays in place.
+    /// Loads a model's weights onto this translator's device (parse the manifest with
+    /// [`ModelManifest::from_json`]). On error the previously loaded model stays in place.
     pub fn load_model(
         &mut self,
-        manifest_json: &str,
+        manifest: ModelManifest,
         a_to_b: Option<Vec<u8>>,
         b_to_a: Option<Vec<u8>>,
     ) -> Result<&Model, TranslateError> {
-        let manifest = ModelManifest::from_json(manifest_json)?;
         let model = Model::load(manifest, a_to_b, b_to_a, &self.device)?;
         Ok(self.model.insert(model))
     }
@@ -251,36 +250,49 @@ impl Pending {
     /// Blocks until the result is back from the device (native only).
     #[cfg(not(target_family = "wasm"))]
     pub fn into_planar(self, backend: &str) -> Result<Planar, TranslateError> {
-        let (width, height) = self.size();
+        let size = self.size();
         let data = self
             .output
             .try_into_data()
             .map_err(|e| backend_error(backend, e))?;
-        planar(data, width, height, backend)
+        planar(data, size, backend)
     }
 
     /// Awaits the result from the device.
     pub async fn into_planar_async(self, backend: &str) -> Result<Planar, TranslateError> {
-        let (width, height) = self.size();
+        let size = self.size();
         let data = self
             .output
             .into_data_async()
             .await
             .map_err(|e| backend_error(backend, e))?;
-        planar(data, width, height, backend)
+        planar(data, size, backend)
     }
 
     /// Blocks until the pixels are back (native only).
     #[cfg(not(target_family = "wasm"))]
     pub fn into_image(self, backend: &str) -> Result<RgbaImage, TranslateError> {
-        let input = self.input.clone();
-        Ok(to_image(&self.into_planar(backend)?, &input))
+        let Pending { output, input } = self;
+        let data = output
+            .try_into_data()
+            .map_err(|e| backend_error(backend, e))?;
+        Ok(to_image(
+            &planar(data, input.dimensions(), backend)?,
+            &input,
+        ))
     }
 
     /// Awaits the pixels.
     pub async fn into_image_async(self, backend: &str) -> Result<RgbaImage, TranslateError> {
-        let input = self.input.clone();
-        Ok(to_image(&self.into_planar_async(backend).await?, &input))
+        let Pending { output, input } = self;
+        let data = output
+            .into_data_async()
+            .await
+            .map_err(|e| backend_error(backend, e))?;
+        Ok(to_image(
+            &planar(data, input.dimensions(), backend)?,
+            &input,
+        ))
     }
 }
 
@@ -291,8 +303,7 @@ pub fn to_image(planar: &Planar, input: &RgbaImage) -> RgbaImage {
 
 fn planar(
     data: burn::tensor::TensorData,
-    width: u32,
-    height: u32,
+    (width, height): (u32, u32),
     backend: &str,
 ) -> Result<Planar, TranslateError> {
     let values = data

@@ -168,9 +168,11 @@ impl WebTranslator {
         a_to_b: Option<Vec<u8>>,
         b_to_a: Option<Vec<u8>>,
     ) -> Result<String, JsError> {
+        let manifest =
+            ModelManifest::from_json(manifest_json).map_err(|e| JsError::new(&e.to_string()))?;
         let mut inner = self.inner.borrow_mut();
         let model = inner
-            .load_model(manifest_json, a_to_b, b_to_a)
+            .load_model(manifest, a_to_b, b_to_a)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(model.manifest.to_json())
     }
@@ -184,17 +186,12 @@ impl WebTranslator {
             let base = absolute_url(&url)?;
             let text = fetch_text(&base).await?;
             let manifest = ModelManifest::from_json(&text).map_err(js_error)?;
-            let mut files = Vec::new();
-            for direction in Direction::ALL {
-                files.push(match manifest.weights(direction) {
-                    Ok(file) => Some(fetch_bytes(&resolve(&file.file, &base)?).await?),
-                    Err(_) => None,
-                });
-            }
-            let b_to_a = files.pop().flatten();
-            let a_to_b = files.pop().flatten();
+            let a_to_b = fetch_weights(&manifest, Direction::AToB, &base).await?;
+            let b_to_a = fetch_weights(&manifest, Direction::BToA, &base).await?;
             let mut inner = inner.borrow_mut();
-            let model = inner.load_model(&text, a_to_b, b_to_a).map_err(js_error)?;
+            let model = inner
+                .load_model(manifest, a_to_b, b_to_a)
+                .map_err(js_error)?;
             Ok(model.manifest.to_json().into())
         })
     }
@@ -256,6 +253,18 @@ async fn fetch(url: &str) -> Result<Response, JsValue> {
 async fn fetch_text(url: &str) -> Result<String, JsValue> {
     let text = JsFuture::from(fetch(url).await?.text()?).await?;
     Ok(text.as_string().unwrap_or_default())
+}
+
+/// The weights file of `direction`, fetched relative to the manifest at `base`, if the model has one.
+async fn fetch_weights(
+    manifest: &ModelManifest,
+    direction: Direction,
+    base: &str,
+) -> Result<Option<Vec<u8>>, JsValue> {
+    match manifest.weights(direction) {
+        Ok(file) => Ok(Some(fetch_bytes(&resolve(&file.file, base)?).await?)),
+        Err(_) => Ok(None),
+    }
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, JsValue> {

@@ -48,8 +48,9 @@ fn expected(direction: Direction) -> Vec<f32> {
 
 async fn max_diff_to_native(device: Device, backend: &str) -> f32 {
     let mut translator = Translator::new(device, backend);
+    let manifest = unpaired::ModelManifest::from_json(MANIFEST).unwrap();
     translator
-        .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
+        .load_model(manifest, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
         .unwrap();
     let mut worst = 0f32;
     for direction in Direction::ALL {

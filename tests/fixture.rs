@@ -88,7 +88,11 @@ fn committed_expected_outputs_are_the_native_translation() {
     let read = |name: &str| std::fs::read(dir.join(name)).ok();
     let mut translator = Translator::new(Device::flex(), "cpu");
     translator
-        .load_model(&manifest, read("a_to_b.bpk"), read("b_to_a.bpk"))
+        .load_model(
+            ModelManifest::from_json(&manifest).unwrap(),
+            read("a_to_b.bpk"),
+            read("b_to_a.bpk"),
+        )
         .unwrap();
     let input = image::open(dir.join("input.png")).unwrap().to_rgba8();
     for direction in Direction::ALL {

@@ -122,13 +122,13 @@ fn manifests_round_trip_and_check_their_files() {
 
     let mut translator = Translator::new(Device::flex(), "cpu");
     translator
-        .load_model(&m.to_json(), Some(bytes.clone()), None)
+        .load_model(m.clone(), Some(bytes.clone()), None)
         .unwrap();
 
     let mut damaged = bytes.clone();
     damaged[bytes.len() / 2] ^= 1;
     let err = translator
-        .load_model(&m.to_json(), Some(damaged), None)
+        .load_model(m.clone(), Some(damaged), None)
         .unwrap_err();
     assert!(err.to_string().contains("damaged or incomplete"), "{err}");
     assert!(
@@ -136,7 +136,7 @@ fn manifests_round_trip_and_check_their_files() {
         "a failed load keeps the previous model"
     );
 
-    let err = translator.load_model(&m.to_json(), None, None).unwrap_err();
+    let err = translator.load_model(m.clone(), None, None).unwrap_err();
     assert!(err.to_string().contains("not provided"), "{err}");
 }
 

@@ -32,18 +32,39 @@ pub fn open(choice: DeviceChoice) -> Result<(Device, &'static str)> {
 
 #[cfg(feature = "gpu")]
 mod gpu {
-    use anyhow::{Context, Result, bail};
-    use burn::tensor::{Device, DeviceKind, Tensor};
+    use anyhow::{Context, Result, anyhow, bail};
+    use burn::tensor::wgpu::{WgpuBackend, wgpu::DeviceType};
+    use burn::tensor::{Device, Tensor};
 
     pub fn vulkan() -> Result<(Device, &'static str)> {
-        probe(Device::vulkan(DeviceKind::DefaultDevice), "vulkan")
+        open(Some(WgpuBackend::Vulkan), "vulkan")
     }
 
     pub fn wgpu() -> Result<(Device, &'static str)> {
-        probe(Device::wgpu(DeviceKind::DefaultDevice), "wgpu")
+        open(None, "wgpu")
     }
 
-    /// Runs one tiny operation so a missing GPU is an error here, not a panic later.
+    /// Initialises burn's wgpu runtime, refusing software renderers (llvmpipe, lavapipe,
+    /// SwiftShader): they are slower than the Flex CPU backend, and some crash on burn's kernels.
+    fn open(api: Option<WgpuBackend>, name: &'static str) -> Result<(Device, &'static str)> {
+        let options = match api {
+            Some(api) => Device::wgpu_options().graphics_api(api),
+            None => Device::wgpu_options(),
+        };
+        let (device, setup) = std::panic::catch_unwind(move || options.init_with_setup())
+            .map_err(|_| anyhow!("no {name} device is available on this machine"))?
+            .with_context(|| format!("no {name} device is available on this machine"))?;
+        let info = setup.adapter.get_info();
+        if info.device_type == DeviceType::Cpu {
+            bail!(
+                "the only {name} adapter is '{}', a software renderer; use --device flex",
+                info.name
+            );
+        }
+        probe(device, name)
+    }
+
+    /// Runs one tiny operation so a broken GPU is an error here, not a panic later.
     fn probe(device: Device, name: &'static str) -> Result<(Device, &'static str)> {
         let probe_device = device.clone();
         let outcome = std::panic::catch_unwind(move || {
@@ -54,7 +75,7 @@ mod gpu {
             Ok(Ok(Ok(values))) if values == [4.0] => Ok((device, name)),
             Ok(Ok(_)) => bail!("the {name} device returned a wrong result"),
             Ok(Err(e)) => Err(e).with_context(|| format!("the {name} device failed")),
-            Err(_) => bail!("no {name} device is available on this machine"),
+            Err(_) => bail!("the {name} device failed its first operation"),
         }
     }
 }
