@@ -76,6 +76,9 @@ pub struct ModelManifest {
     pub ngf: usize,
     /// Residual blocks.
     pub n_blocks: usize,
+    /// Instance norms with learned scale and shift (some third-party checkpoints).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub norm_affine: bool,
     /// The square crop size it was trained at.
     pub train_size: u32,
     /// Storage precision of the weights files.
@@ -218,6 +221,7 @@ impl ModelManifest {
         ResnetGeneratorConfig::new()
             .with_ngf(self.ngf)
             .with_n_blocks(self.n_blocks)
+            .with_norm_affine(self.norm_affine)
     }
 
     /// The weights file of a direction.

@@ -6,9 +6,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::tensor::Device;
-use js_sys::{Promise, Reflect, Uint8Array};
+use image::RgbaImage;
+use js_sys::{Promise, Reflect, Uint8Array, Uint8ClampedArray};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{ImageData, Response};
 
@@ -210,12 +211,17 @@ impl WebTranslator {
                 .into_image_async(translator.backend())
                 .await
                 .map_err(js_error)?;
-            let (w, h) = output.dimensions();
-            let image =
-                ImageData::new_with_u8_clamped_array_and_sh(Clamped(output.as_raw()), w, h)?;
-            Ok(image.into())
+            Ok(image_data(&output)?.into())
         })
     }
+}
+
+/// An `ImageData` holding a copy of `image`'s pixels. (`ImageData::new_with_u8_clamped_array*`
+/// would keep a view into wasm memory, which is reused or detached once `image` is dropped.)
+pub fn image_data(image: &RgbaImage) -> Result<ImageData, JsValue> {
+    let pixels = Uint8ClampedArray::new_with_length(image.as_raw().len() as u32);
+    pixels.copy_from(image.as_raw());
+    ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, image.width(), image.height())
 }
 
 fn absolute_url(url: &str) -> Result<String, JsValue> {

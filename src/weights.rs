@@ -63,12 +63,30 @@ pub trait NetworkIdentity {
     const NETWORK: &'static str;
     /// The configuration (as JSON) stored under [`CONFIG_KEY`] and compared on load.
     fn config_json(&self) -> String;
+    /// Whether a stored configuration describes this network.
+    fn config_matches(&self, stored: &str) -> bool {
+        same_json(stored, &self.config_json())
+    }
 }
 
 impl NetworkIdentity for crate::model::ResnetGenerator {
     const NETWORK: &'static str = "resnet_generator";
     fn config_json(&self) -> String {
         serde_json::to_string(&self.config()).expect("a config always serialises")
+    }
+    fn config_matches(&self, stored: &str) -> bool {
+        /// Files written before `norm_affine` existed lack it: they are plain generators.
+        #[derive(Deserialize)]
+        struct Stored {
+            ngf: usize,
+            n_blocks: usize,
+            #[serde(default)]
+            norm_affine: bool,
+        }
+        let config = self.config();
+        serde_json::from_str::<Stored>(stored).is_ok_and(|s| {
+            (s.ngf, s.n_blocks, s.norm_affine) == (config.ngf, config.n_blocks, config.norm_affine)
+        })
     }
 }
 
@@ -115,14 +133,13 @@ where
             found: found.replace('_', " "),
         });
     }
-    if let Some(found) = metadata.get(CONFIG_KEY) {
-        let expected = module.config_json();
-        if !same_json(found, &expected) {
-            return Err(WeightsError::WrongConfig {
-                expected: compact_json(&expected),
-                found: compact_json(found),
-            });
-        }
+    if let Some(found) = metadata.get(CONFIG_KEY)
+        && !module.config_matches(found)
+    {
+        return Err(WeightsError::WrongConfig {
+            expected: compact_json(&module.config_json()),
+            found: compact_json(found),
+        });
     }
     drop(reader);
     let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))

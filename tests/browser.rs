@@ -5,9 +5,9 @@
 
 use burn::tensor::Device;
 use js_sys::Promise;
-use unpaired::web::{BackendRequest, WebTranslator, select_backend};
+use unpaired::web::{BackendRequest, WebTranslator, image_data, select_backend};
 use unpaired::{Direction, Translator};
-use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::ImageData;
@@ -20,6 +20,13 @@ const B_TO_A: &[u8] = include_bytes!("fixtures/tiny/b_to_a.bpk");
 const INPUT: &[u8] = include_bytes!("fixtures/tiny/input.png");
 const EXPECTED_A_TO_B: &[u8] = include_bytes!("fixtures/tiny/expected_a_to_b.f32");
 const EXPECTED_B_TO_A: &[u8] = include_bytes!("fixtures/tiny/expected_b_to_a.f32");
+
+/// `tiny_G.pth` from the reference PyTorch code, imported and exported by `native-trainer import`,
+/// and PyTorch's own output for `fixtures/pytorch/input.png` (see `make_fixture.py`).
+const TORCH_MANIFEST: &str = include_str!("fixtures/pytorch/web/manifest.json");
+const TORCH_A_TO_B: &[u8] = include_bytes!("fixtures/pytorch/web/a_to_b.bpk");
+const TORCH_INPUT: &[u8] = include_bytes!("fixtures/pytorch/input.png");
+const TORCH_EXPECTED: &[u8] = include_bytes!("fixtures/pytorch/expected_G.f32");
 
 /// Flex in wasm runs the same f32 kernels as native Flex; only vector width and fused
 /// multiply-adds reorder sums, which moves results by a few ulps. Measured in Firefox 153 ESR:
@@ -36,14 +43,25 @@ fn input() -> image::RgbaImage {
 }
 
 fn expected(direction: Direction) -> Vec<f32> {
-    let bytes = match direction {
+    floats(match direction {
         Direction::AToB => EXPECTED_A_TO_B,
         Direction::BToA => EXPECTED_B_TO_A,
-    };
+    })
+}
+
+fn floats(bytes: &[u8]) -> Vec<f32> {
     bytes
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
         .collect()
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
 }
 
 async fn max_diff_to_native(device: Device, backend: &str) -> f32 {
@@ -60,14 +78,7 @@ async fn max_diff_to_native(device: Device, backend: &str) -> f32 {
             .into_planar_async(backend)
             .await
             .unwrap();
-        let expected = expected(direction);
-        assert_eq!(planar.values.len(), expected.len());
-        let diff = planar
-            .values
-            .iter()
-            .zip(&expected)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
+        let diff = max_diff(&planar.values, &expected(direction));
         console_log!("{backend}: {direction:?} max |Δ| to native = {diff:e}");
         worst = worst.max(diff);
     }
@@ -120,8 +131,7 @@ async fn javascript_api_translates_image_data_at_its_size() {
             .map_err(JsValue::from)
             .unwrap();
         let pixels = input();
-        let data =
-            ImageData::new_with_u8_clamped_array_and_sh(Clamped(pixels.as_raw()), 45, 38).unwrap();
+        let data = image_data(&pixels).unwrap();
         let output: ImageData = await_promise(translator.translate(data, "b_to_a".into()))
             .await
             .unwrap()
@@ -193,4 +203,30 @@ async fn javascript_api_errors_are_readable() {
         .await
         .unwrap_err();
     assert!(err.contains("HTTP 404"), "{err}");
+}
+
+/// PyTorch (CPU) and our native Flex import agree within 1e-4 (the native parity test); WebGPU and
+/// wasm add at most the few 1e-6 measured on the fixture above, so the same bound holds in the browser.
+const TORCH_TOLERANCE: f32 = 1e-4;
+
+#[wasm_bindgen_test]
+async fn imported_pytorch_model_matches_pytorch_on_cpu_and_webgpu() {
+    for request in [BackendRequest::Cpu, BackendRequest::WebGpu] {
+        let (device, name) = select_backend(request).await.unwrap();
+        let mut translator = Translator::new(device, name);
+        let manifest = unpaired::ModelManifest::from_json(TORCH_MANIFEST).unwrap();
+        translator
+            .load_model(manifest, Some(TORCH_A_TO_B.to_vec()), None)
+            .unwrap();
+        let input = image::load_from_memory(TORCH_INPUT).unwrap().to_rgba8();
+        let planar = translator
+            .start(input, Direction::AToB)
+            .unwrap()
+            .into_planar_async(name)
+            .await
+            .unwrap();
+        let diff = max_diff(&planar.values, &floats(TORCH_EXPECTED));
+        console_log!("{name}: imported PyTorch generator, max |Δ| to PyTorch = {diff:e}");
+        assert!(diff <= TORCH_TOLERANCE, "{name}: max |Δ| to PyTorch {diff}");
+    }
 }

@@ -50,6 +50,7 @@ fn create_model(dir: &Path) {
         domain_b: "right".into(),
         ngf: 8,
         n_blocks: 2,
+        norm_affine: false,
         train_size: 64,
         precision: Precision::F16,
         b_to_a: files.pop(),

@@ -58,6 +58,7 @@ fn tiny_translator() -> Translator {
         domain_b: "b".into(),
         ngf: 4,
         n_blocks: 1,
+        norm_affine: false,
         train_size: 64,
         precision: Default::default(),
         a_to_b: Some(WeightsFile::describe("a.bpk", b"")),

@@ -105,6 +105,7 @@ fn manifest(bytes: &[u8]) -> ModelManifest {
         domain_b: "zebra".into(),
         ngf: 8,
         n_blocks: 2,
+        norm_affine: false,
         train_size: 64,
         precision: Precision::F32,
         a_to_b: Some(WeightsFile::describe("a_to_b.bpk", bytes)),

@@ -6,31 +6,11 @@ use std::time::Instant;
 use anyhow::Result;
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use unpaired::{ResnetGenerator, ResnetGeneratorConfig};
 
 use crate::device::{self, DeviceChoice};
-
-/// The reference's generator names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NetG {
-    /// 9 residual blocks (the paper's 256² generator).
-    #[value(name = "resnet_9blocks")]
-    Resnet9,
-    /// 6 residual blocks (the paper's 128² generator).
-    #[value(name = "resnet_6blocks")]
-    Resnet6,
-}
-
-impl NetG {
-    /// Residual blocks.
-    pub fn blocks(self) -> usize {
-        match self {
-            NetG::Resnet9 => 9,
-            NetG::Resnet6 => 6,
-        }
-    }
-}
+use crate::netg::NetG;
 
 /// Options of `bench`.
 #[derive(Debug, Args)]
@@ -71,7 +51,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let (device, name) = device::open(args.device)?;
     let generator = ResnetGeneratorConfig::new()
         .with_ngf(args.ngf)
-        .with_n_blocks(args.net_g.blocks())
+        .with_n_blocks(args.net_g.blocks)
         .init(&device);
     let input = Tensor::<4>::random(
         [1, 3, args.size, args.size],
@@ -101,7 +81,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "device": name,
             "burn": "0.22.1",
             "size": args.size,
-            "netG": format!("resnet_{}blocks", args.net_g.blocks()),
+            "netG": args.net_g.to_string(),
             "ngf": args.ngf,
             "iters": args.iters,
             "inference_ms_median": (median * 1000.0).round() / 1000.0,

@@ -1,12 +1,8 @@
-//! `native-trainer`: trains, tests, exports and benchmarks Unpaired's CycleGAN models.
-//!
-//! The networks live in the root crate (`unpaired`); this binary adds what needs a native machine.
-
-mod bench;
-mod device;
+//! `native-trainer`: trains, tests, imports, exports and benchmarks Unpaired's CycleGAN models.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use native_trainer::{bench, import};
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
 #[derive(Debug, Parser)]
@@ -18,6 +14,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Converts generators trained with the reference PyTorch code (.pth) into a web model.
+    Import(import::ImportArgs),
     /// Times one generator inference (median ms after warm-up) and prints one JSON line.
     Bench(bench::BenchArgs),
 }
@@ -25,6 +23,18 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Import(args) => {
+            let manifest = import::run(&args)?;
+            let directions: Vec<&str> = manifest.directions().iter().map(|d| d.as_str()).collect();
+            println!(
+                "imported '{}' ({}) with {} generator(s): {}",
+                manifest.name,
+                format_args!("{} ↔ {}", manifest.domain_a, manifest.domain_b),
+                directions.len(),
+                directions.join(", ")
+            );
+            Ok(())
+        }
         Command::Bench(args) => bench::run(&args),
     }
 }

@@ -65,7 +65,7 @@ impl PatchDiscriminatorConfig {
             let channels = [width(n - 1), width(n)];
             layers.push(PatchLayer {
                 conv: conv2d(channels, 4, stride, 1, device),
-                norm: Some(instance_norm(channels[1], device)),
+                norm: Some(instance_norm(channels[1], false, device)),
             });
         }
         PatchDiscriminator {

@@ -20,6 +20,10 @@ pub struct ResnetGeneratorConfig {
     /// Residual blocks at the bottleneck (`resnet_9blocks` / `resnet_6blocks`).
     #[config(default = 9)]
     pub n_blocks: usize,
+    /// Instance norms with learned scale and shift. The paper and the reference use none; some
+    /// third-party checkpoints (e.g. `InstanceNorm2d(affine=True)` ports) do.
+    #[config(default = false)]
+    pub norm_affine: bool,
 }
 
 /// A residual block: reflect-pad 1, conv 3×3, instance norm, ReLU, reflect-pad 1, conv 3×3, instance norm, plus the input.
@@ -29,24 +33,28 @@ pub struct ResidualBlock {
     pub conv1: Conv2d,
     /// Second 3×3 convolution (`conv_block.5` in the reference).
     pub conv2: Conv2d,
-    norm: InstanceNorm,
+    /// Norm after `conv1` (`conv_block.2`; parameters only when affine).
+    pub norm1: InstanceNorm,
+    /// Norm after `conv2` (`conv_block.6`).
+    pub norm2: InstanceNorm,
 }
 
 impl ResidualBlock {
-    fn new(channels: usize, device: &Device) -> Self {
+    fn new(channels: usize, affine: bool, device: &Device) -> Self {
         Self {
             conv1: conv2d([channels, channels], 3, 1, 0, device),
             conv2: conv2d([channels, channels], 3, 1, 0, device),
-            norm: instance_norm(channels, device),
+            norm1: instance_norm(channels, affine, device),
+            norm2: instance_norm(channels, affine, device),
         }
     }
 
     /// `x + block(x)`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         let x = self.conv1.forward(reflect(input.clone(), 1));
-        let x = relu(self.norm.forward(x));
+        let x = relu(self.norm1.forward(x));
         let x = self.conv2.forward(reflect(x, 1));
-        input + self.norm.forward(x)
+        input + self.norm2.forward(x)
     }
 }
 
@@ -67,32 +75,37 @@ pub struct ResnetGenerator {
     pub up2: ConvTranspose2d,
     /// c7s1-3.
     pub head: Conv2d,
-    norm_stem: InstanceNorm,
-    norm_down1: InstanceNorm,
-    norm_down2: InstanceNorm,
-    norm_up1: InstanceNorm,
-    norm_up2: InstanceNorm,
+    /// Norm after `stem` (`model.2`; parameters only when affine).
+    pub norm_stem: InstanceNorm,
+    /// Norm after `down1` (`model.5`).
+    pub norm_down1: InstanceNorm,
+    /// Norm after `down2` (`model.8`).
+    pub norm_down2: InstanceNorm,
+    /// Norm after `up1`.
+    pub norm_up1: InstanceNorm,
+    /// Norm after `up2`.
+    pub norm_up2: InstanceNorm,
 }
 
 impl ResnetGeneratorConfig {
     /// Builds the generator with the reference's N(0, 0.02) weights and zero biases.
     pub fn init(&self, device: &Device) -> ResnetGenerator {
-        let ngf = self.ngf;
+        let (ngf, affine) = (self.ngf, self.norm_affine);
         ResnetGenerator {
             stem: conv2d([3, ngf], 7, 1, 0, device),
             down1: conv2d([ngf, 2 * ngf], 3, 2, 1, device),
             down2: conv2d([2 * ngf, 4 * ngf], 3, 2, 1, device),
             blocks: (0..self.n_blocks)
-                .map(|_| ResidualBlock::new(4 * ngf, device))
+                .map(|_| ResidualBlock::new(4 * ngf, affine, device))
                 .collect(),
             up1: conv_transpose2d([4 * ngf, 2 * ngf], device),
             up2: conv_transpose2d([2 * ngf, ngf], device),
             head: conv2d([ngf, 3], 7, 1, 0, device),
-            norm_stem: instance_norm(ngf, device),
-            norm_down1: instance_norm(2 * ngf, device),
-            norm_down2: instance_norm(4 * ngf, device),
-            norm_up1: instance_norm(2 * ngf, device),
-            norm_up2: instance_norm(ngf, device),
+            norm_stem: instance_norm(ngf, affine, device),
+            norm_down1: instance_norm(2 * ngf, affine, device),
+            norm_down2: instance_norm(4 * ngf, affine, device),
+            norm_up1: instance_norm(2 * ngf, affine, device),
+            norm_up2: instance_norm(ngf, affine, device),
         }
     }
 }
@@ -117,6 +130,7 @@ impl ResnetGenerator {
         ResnetGeneratorConfig::new()
             .with_ngf(ngf)
             .with_n_blocks(self.blocks.len())
+            .with_norm_affine(self.norm_stem.affine)
     }
 }
 

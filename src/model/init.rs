@@ -43,9 +43,10 @@ pub fn conv_transpose2d(channels: [usize; 2], device: &Device) -> ConvTranspose2
     conv
 }
 
-/// Instance norm as the reference uses it: no affine parameters, no running statistics, ε = 1e-5.
-pub fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
+/// Instance norm as the reference uses it: no running statistics, ε = 1e-5, and no affine
+/// parameters unless `affine` (a variant some third-party CycleGAN checkpoints use; γ = 1, β = 0).
+pub fn instance_norm(channels: usize, affine: bool, device: &Device) -> InstanceNorm {
     InstanceNormConfig::new(channels)
-        .with_affine(false)
+        .with_affine(affine)
         .init(device)
 }

@@ -1,0 +1,131 @@
+//! Writing a model for the web app: one burnpack file per direction, `manifest.json`, and the
+//! model's entry in the folder's `index.json`, each written to a temporary file and renamed so an
+//! interrupted export never leaves a half-written model.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use unpaired::manifest::{MANIFEST_VERSION, WeightsFile};
+use unpaired::{Direction, ModelManifest, Precision, ResnetGenerator, weights};
+
+/// What to export.
+pub struct WebModel<'a> {
+    /// Machine name (also the folder name in the index).
+    pub name: String,
+    /// Human name of domain A.
+    pub domain_a: String,
+    /// Human name of domain B.
+    pub domain_b: String,
+    /// The square size it was trained at.
+    pub train_size: u32,
+    /// Storage precision of the weights.
+    pub precision: Precision,
+    /// Free text: provenance, licence, scores.
+    pub description: Option<String>,
+    /// G_A (A → B), if any.
+    pub a_to_b: Option<&'a ResnetGenerator>,
+    /// G_B (B → A), if any.
+    pub b_to_a: Option<&'a ResnetGenerator>,
+}
+
+/// One model in `index.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// The manifest's `name`.
+    pub name: String,
+    /// The manifest, relative to `index.json`.
+    pub path: String,
+    /// Domain A's name.
+    pub domain_a: String,
+    /// Domain B's name.
+    pub domain_b: String,
+    /// `a_to_b` and/or `b_to_a`.
+    pub directions: Vec<Direction>,
+}
+
+/// `index.json`: every model in a models folder, for the web app's model picker.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelIndex {
+    /// The models, in the order they were added.
+    pub models: Vec<IndexEntry>,
+}
+
+/// Writes `model` into `dir` and lists it in `dir/../index.json`; returns the manifest.
+pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
+    let config = model
+        .a_to_b
+        .or(model.b_to_a)
+        .context("a model needs at least one generator")?
+        .config();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut files = [None, None];
+    for (slot, (direction, generator)) in files.iter_mut().zip([
+        (Direction::AToB, model.a_to_b),
+        (Direction::BToA, model.b_to_a),
+    ]) {
+        let Some(generator) = generator else { continue };
+        anyhow::ensure!(
+            generator.config() == config,
+            "both directions must have the same architecture"
+        );
+        let bytes = weights::to_bytes(generator, model.precision)?;
+        let file = format!("{}.bpk", direction.as_str());
+        write_atomically(&dir.join(&file), &bytes)?;
+        *slot = Some(WeightsFile::describe(file, &bytes));
+    }
+    let [a_to_b, b_to_a] = files;
+    let manifest = ModelManifest {
+        format: MANIFEST_VERSION,
+        name: model.name.clone(),
+        domain_a: model.domain_a.clone(),
+        domain_b: model.domain_b.clone(),
+        ngf: config.ngf,
+        n_blocks: config.n_blocks,
+        norm_affine: config.norm_affine,
+        train_size: model.train_size,
+        precision: model.precision,
+        a_to_b,
+        b_to_a,
+        description: model.description.clone(),
+    };
+    write_atomically(&dir.join("manifest.json"), manifest.to_json().as_bytes())?;
+    add_to_index(dir, &manifest)?;
+    Ok(manifest)
+}
+
+/// Adds or replaces the model's entry in the `index.json` beside its folder.
+fn add_to_index(dir: &Path, manifest: &ModelManifest) -> Result<()> {
+    let dir = dir.canonicalize()?;
+    let (Some(parent), Some(folder)) = (dir.parent(), dir.file_name()) else {
+        return Ok(());
+    };
+    let index_path = parent.join("index.json");
+    let mut index: ModelIndex = match std::fs::read_to_string(&index_path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a model index", index_path.display()))?,
+        Err(_) => ModelIndex::default(),
+    };
+    let entry = IndexEntry {
+        name: manifest.name.clone(),
+        path: format!("{}/manifest.json", folder.to_string_lossy()),
+        domain_a: manifest.domain_a.clone(),
+        domain_b: manifest.domain_b.clone(),
+        directions: manifest.directions(),
+    };
+    match index.models.iter_mut().find(|e| e.path == entry.path) {
+        Some(existing) => *existing = entry,
+        None => index.models.push(entry),
+    }
+    let text = serde_json::to_string_pretty(&index)? + "\n";
+    write_atomically(&index_path, text.as_bytes())
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut temporary = PathBuf::from(path);
+    temporary.as_mut_os_string().push(".partial");
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+}

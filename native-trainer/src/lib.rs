@@ -1,0 +1,9 @@
+//! The native side of Unpaired: everything the command line does, as a library so that tests can
+//! drive it. The networks themselves live in the root crate (`unpaired`).
+
+pub mod bench;
+pub mod device;
+pub mod export;
+pub mod import;
+pub mod netg;
+pub mod pytorch;
