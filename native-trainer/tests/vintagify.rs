@@ -10,7 +10,10 @@
 //! ```
 //!
 //! or point `UNPAIRED_VINTAGIFY_PTH` at the file. The translated photo is written to
-//! `target/vintagify/output.png` for a person to look at.
+//! `target/vintagify/output.png` for a person to look at. If PyTorch's output for the same photo is
+//! at `target/vintagify/torch_output.f32` (little-endian f32, 1×3×H×W, from vintagify's own
+//! generator class or `tests/fixtures/pytorch/make_fixture.py`'s `ResnetGenerator(ngf=64,
+//! n_blocks=9, affine=True, attr="block")`), the two are compared too.
 
 use std::path::{Path, PathBuf};
 
@@ -86,14 +89,37 @@ fn vintagify_checkpoint_imports_and_translates_a_photo() {
     translator.set_model(Model::from_generators(manifest, Some(generator), None));
     let input = image::open(photo()).unwrap().to_rgba8();
     let started = std::time::Instant::now();
-    let output = translator
-        .translate(input.clone(), Direction::AToB)
+    let planar = translator
+        .start(input.clone(), Direction::AToB)
+        .unwrap()
+        .into_planar("cpu")
         .unwrap();
     eprintln!(
         "translated {:?} in {:.1?}",
         input.dimensions(),
         started.elapsed()
     );
+    let output = unpaired::translator::to_image(&planar, &input);
+    if let Ok(bytes) = std::fs::read(root().join("target/vintagify/torch_output.f32")) {
+        let torch: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            torch.len(),
+            planar.values.len(),
+            "PyTorch's output is for another photo size"
+        );
+        let diff = torch
+            .iter()
+            .zip(&planar.values)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        eprintln!("max |Δ| to PyTorch's output: {diff:e}");
+        // f32 convolutions summed in another order through 11M parameters: measured 2.0e-5 on
+        // the first horse of horse2zebra's testA (PyTorch 2.11 CPU vs Flex).
+        assert!(diff <= 1e-4, "max |Δ| to PyTorch {diff}");
+    }
     assert_eq!(output.dimensions(), input.dimensions());
     let out_dir = root().join("target/vintagify");
     std::fs::create_dir_all(&out_dir).unwrap();
