@@ -11,6 +11,7 @@ use unpaired::{ResnetGenerator, ResnetGeneratorConfig};
 
 use crate::device::{self, DeviceChoice};
 use crate::netg::NetG;
+use crate::train::step::{CycleGan, RecipeConfig};
 
 /// Options of `bench`.
 #[derive(Debug, Args)]
@@ -38,6 +39,47 @@ pub struct BenchArgs {
     /// Untimed runs first (kernel compilation, autotuning).
     #[arg(long, default_value_t = 3)]
     warmup: usize,
+    /// Time inference only, not the training iteration.
+    #[arg(long = "no-train", alias = "no_train")]
+    no_train: bool,
+}
+
+/// Median and minimum of timings in milliseconds, rounded to µs.
+fn summary(mut times: Vec<f64>) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
+    (round(times[times.len() / 2]), round(times[0]))
+}
+
+/// Median ms of one full training iteration of the recipe (both G, both D, Adam, pools), batch 1.
+fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<(f64, f64)> {
+    let device = device.clone().autodiff();
+    let config = RecipeConfig {
+        generator: ResnetGeneratorConfig::new()
+            .with_ngf(args.ngf)
+            .with_n_blocks(args.net_g.blocks),
+        ..RecipeConfig::default()
+    };
+    let mut model = CycleGan::new(config, &device, 0);
+    let image = || {
+        Tensor::<4>::random(
+            [1, 3, args.size, args.size],
+            Distribution::Uniform(-1.0, 1.0),
+            &device,
+        )
+    };
+    let mut times = Vec::with_capacity(args.iters);
+    for i in 0..args.warmup + args.iters {
+        let (real_a, real_b) = (image(), image());
+        device.sync()?;
+        let start = Instant::now();
+        model.step(real_a, real_b, 2e-4);
+        device.sync()?;
+        if i >= args.warmup {
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    Ok(summary(times))
 }
 
 /// Runs the benchmark and prints its JSON line.
@@ -67,8 +109,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
+    let (median, min) = summary(times);
+    let train = if args.no_train {
+        None
+    } else {
+        Some(train_iteration_ms(args, &device)?)
+    };
     let max_abs_diff_vs_flex = if name == "flex" {
         None
     } else {
@@ -77,15 +123,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     println!(
         "{}",
         serde_json::json!({
-            "bench": "generator_inference",
+            "bench": "cyclegan",
             "device": name,
             "burn": "0.22.1",
             "size": args.size,
             "netG": args.net_g.to_string(),
             "ngf": args.ngf,
             "iters": args.iters,
-            "inference_ms_median": (median * 1000.0).round() / 1000.0,
-            "inference_ms_min": (times[0] * 1000.0).round() / 1000.0,
+            "inference_ms_median": median,
+            "inference_ms_min": min,
+            "train_iter_ms_median": train.map(|t| t.0),
+            "train_iter_ms_min": train.map(|t| t.1),
             "max_abs_diff_vs_flex": max_abs_diff_vs_flex,
         })
     );

@@ -16,7 +16,7 @@ struct Cli {
 enum Command {
     /// Converts generators trained with the reference PyTorch code (.pth) into a web model.
     Import(import::ImportArgs),
-    /// Times one generator inference (median ms after warm-up) and prints one JSON line.
+    /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
     Bench(bench::BenchArgs),
 }
 

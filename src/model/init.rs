@@ -1,10 +1,10 @@
 //! Layer constructors with the reference's `init_weights('normal', 0.02)`: every convolution weight
 //! drawn from N(0, 0.02), every bias zero, and instance norm without affine parameters.
 
-use burn::module::Initializer;
+use burn::module::{Initializer, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 
 /// The reference initialiser for convolution weights.
 const WEIGHTS: Initializer = Initializer::Normal {
@@ -27,7 +27,7 @@ pub fn conv2d(
         ))
         .with_initializer(WEIGHTS)
         .init(device);
-    conv.bias = conv.bias.map(|bias| bias.map(|b| b.zeros_like()));
+    conv.bias = Some(zero_bias(channels[1], device));
     conv
 }
 
@@ -39,8 +39,14 @@ pub fn conv_transpose2d(channels: [usize; 2], device: &Device) -> ConvTranspose2
         .with_padding_out([1, 1])
         .with_initializer(WEIGHTS)
         .init(device);
-    conv.bias = conv.bias.map(|bias| bias.map(|b| b.zeros_like()));
+    conv.bias = Some(zero_bias(channels[1], device));
     conv
+}
+
+/// A trainable bias of zeros. (`Param::map` over burn's initialised bias keeps its training
+/// state but not its `require_grad`: such a bias would never receive a gradient.)
+fn zero_bias(channels: usize, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::zeros([channels], device))
 }
 
 /// Instance norm as the reference uses it: no running statistics, ε = 1e-5, and no affine

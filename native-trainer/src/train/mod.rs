@@ -1,0 +1,8 @@
+//! The CycleGAN training recipe of the paper and its reference implementation: LSGAN losses,
+//! cycle and identity L1 terms, a history pool of generated images, Adam, and the learning-rate
+//! schedule. [`step`] runs one iteration; the data loader, checkpoints and reports build on it.
+
+pub mod losses;
+pub mod pool;
+pub mod schedule;
+pub mod step;

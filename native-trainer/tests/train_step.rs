@@ -1,0 +1,187 @@
+//! The training recipe's pieces against hand-computed values, and one real iteration: every weight
+//! of G_A, G_B, D_A and D_B moves, and each step leaves the other side's networks alone.
+
+use std::collections::BTreeMap;
+
+use burn::store::ModuleSnapshot;
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use native_trainer::train::losses::{GanMode, l1};
+use native_trainer::train::pool::ImagePool;
+use native_trainer::train::schedule::learning_rate;
+use native_trainer::train::step::{CycleGan, RecipeConfig};
+use unpaired::{PatchDiscriminatorConfig, ResnetGeneratorConfig};
+
+fn scalar(t: Tensor<1>) -> f32 {
+    t.into_scalar::<f32>()
+}
+
+fn square(values: [f32; 4]) -> Tensor<4> {
+    Tensor::from_data(
+        TensorData::new(values.to_vec(), [1, 1, 2, 2]),
+        &Device::flex(),
+    )
+}
+
+#[test]
+fn gan_losses_match_hand_computed_values() {
+    let x = || square([1.0, 2.0, 3.0, 4.0]);
+    // LSGAN: mean((x − 1)²) = (0 + 1 + 4 + 9) / 4; mean(x²) = 30 / 4.
+    assert!((scalar(GanMode::Lsgan.loss(x(), true)) - 3.5).abs() < 1e-6);
+    assert!((scalar(GanMode::Lsgan.loss(x(), false)) - 7.5).abs() < 1e-6);
+    // Vanilla (BCE with logits): logit 0 → ln 2 either way; logit 2 → ln(1 + e⁻²) or 2 + ln(1 + e⁻²).
+    let zeros = square([0.0; 4]);
+    assert!((scalar(GanMode::Vanilla.loss(zeros, true)) - std::f32::consts::LN_2).abs() < 1e-6);
+    let twos = || square([2.0; 4]);
+    let soft = (1.0f32 + (-2.0f32).exp()).ln();
+    assert!((scalar(GanMode::Vanilla.loss(twos(), true)) - soft).abs() < 1e-6);
+    assert!((scalar(GanMode::Vanilla.loss(twos(), false)) - (2.0 + soft)).abs() < 1e-6);
+    // L1: mean |(1,2,3,4) − (0,4,3,3)| = (1 + 2 + 0 + 1) / 4.
+    assert!((scalar(l1(x(), square([0.0, 4.0, 3.0, 3.0]))) - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn learning_rate_is_constant_then_decays_linearly() {
+    let lr = |epoch| learning_rate(2e-4, epoch, 100, 100);
+    assert_eq!(lr(1), 2e-4);
+    assert_eq!(lr(100), 2e-4);
+    assert!((lr(101) - 2e-4 * 100.0 / 101.0).abs() < 1e-12);
+    assert!((lr(150) - 2e-4 * 51.0 / 101.0).abs() < 1e-12);
+    assert!((lr(200) - 2e-4 / 101.0).abs() < 1e-12);
+    assert_eq!(learning_rate(2e-4, 250, 100, 100), 0.0);
+}
+
+fn value(t: &Tensor<4>) -> f32 {
+    t.clone().into_data().try_into_vec::<f32>().unwrap()[0]
+}
+
+fn image(v: f32) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(vec![v], [1, 1, 1, 1]), &Device::flex())
+}
+
+#[test]
+fn history_pool_fills_then_swaps_half_the_time() {
+    let mut off = ImagePool::new(0, 1);
+    assert_eq!(value(&off.query(image(7.0))), 7.0);
+    assert!(off.is_empty());
+
+    let mut pool = ImagePool::new(3, 42);
+    for v in [1.0, 2.0, 3.0] {
+        assert_eq!(
+            value(&pool.query(image(v))),
+            v,
+            "a filling pool returns the new image"
+        );
+    }
+    assert_eq!(pool.len(), 3);
+    let mut stored: Vec<f32> = vec![1.0, 2.0, 3.0];
+    let mut swapped = 0;
+    for i in 0..400 {
+        let new = 10.0 + i as f32;
+        let out = value(&pool.query(image(new)));
+        if out != new {
+            // An old image came back and the new one took its place.
+            let slot = stored
+                .iter()
+                .position(|s| *s == out)
+                .expect("returned image was stored");
+            stored[slot] = new;
+            swapped += 1;
+        }
+    }
+    assert_eq!(pool.len(), 3);
+    assert!(
+        (160..=240).contains(&swapped),
+        "swapped {swapped} of 400 (expected about half)"
+    );
+}
+
+fn parameters<M: ModuleSnapshot>(module: &M) -> BTreeMap<String, Vec<f32>> {
+    module
+        .collect(None, None, false)
+        .iter()
+        .map(|t| {
+            let data = burn::store::bridge::to_data(t).unwrap();
+            (
+                t.name.clone(),
+                data.convert::<f32>().try_into_vec().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn changed(before: &BTreeMap<String, Vec<f32>>, after: &BTreeMap<String, Vec<f32>>) -> Vec<String> {
+    before
+        .iter()
+        .filter(|(name, values)| after[*name] != **values)
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+#[test]
+fn one_iteration_moves_every_weight_and_each_step_only_its_own_networks() {
+    let device = Device::flex().autodiff();
+    device.seed(7);
+    let config = RecipeConfig {
+        generator: ResnetGeneratorConfig::new().with_ngf(4).with_n_blocks(1),
+        discriminator: PatchDiscriminatorConfig::new().with_ndf(4),
+        ..RecipeConfig::default()
+    };
+    let mut model = CycleGan::new(config, &device, 1);
+    let real = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
+    let (real_a, real_b) = (real(), real());
+
+    let g0 = parameters(&model.generators);
+    let d0 = parameters(&model.discriminators);
+    let (losses, fakes) = model.generator_step(real_a.clone(), real_b.clone(), 2e-4);
+    let g1 = parameters(&model.generators);
+    assert_eq!(
+        parameters(&model.discriminators),
+        d0,
+        "the G step leaves D_A and D_B alone"
+    );
+    let moved = changed(&g0, &g1);
+    for name in g0.keys().filter(|n| n.ends_with("weight")) {
+        assert!(moved.contains(name), "G step did not change {name}");
+    }
+    assert!(
+        moved.contains(&"g_a.head.bias".to_string())
+            && moved.contains(&"g_b.head.bias".to_string()),
+        "moved: {moved:?}"
+    );
+
+    let (loss_d_a, loss_d_b) = model.discriminator_step(real_a, real_b, fakes, 2e-4);
+    assert_eq!(
+        parameters(&model.generators),
+        g1,
+        "the D step leaves G_A and G_B alone"
+    );
+    let moved = changed(&d0, &parameters(&model.discriminators));
+    for name in d0.keys().filter(|n| n.ends_with("weight")) {
+        assert!(moved.contains(name), "D step did not change {name}");
+    }
+    for name in [
+        "d_a.layers.0.conv.bias",
+        "d_a.head.bias",
+        "d_b.layers.0.conv.bias",
+        "d_b.head.bias",
+    ] {
+        assert!(
+            moved.contains(&name.to_string()),
+            "D step did not change {name}"
+        );
+    }
+
+    for (what, loss) in [
+        ("G_A", losses.g_a),
+        ("cycle_A", losses.cycle_a),
+        ("idt_A", losses.idt_a),
+        ("G_B", losses.g_b),
+        ("cycle_B", losses.cycle_b),
+        ("idt_B", losses.idt_b),
+        ("D_A", loss_d_a),
+        ("D_B", loss_d_b),
+    ] {
+        let v = scalar(loss);
+        assert!(v.is_finite() && v > 0.0, "{what} loss is {v}");
+    }
+}
