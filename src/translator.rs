@@ -250,71 +250,62 @@ impl Pending {
     /// Blocks until the result is back from the device (native only).
     #[cfg(not(target_family = "wasm"))]
     pub fn into_planar(self, backend: &str) -> Result<Planar, TranslateError> {
-        let size = self.size();
-        let data = self
-            .output
-            .try_into_data()
-            .map_err(|e| backend_error(backend, e))?;
-        planar(data, size, backend)
+        Ok(self.read(backend)?.0)
     }
 
     /// Awaits the result from the device.
     pub async fn into_planar_async(self, backend: &str) -> Result<Planar, TranslateError> {
-        let size = self.size();
-        let data = self
-            .output
-            .into_data_async()
-            .await
-            .map_err(|e| backend_error(backend, e))?;
-        planar(data, size, backend)
+        Ok(self.read_async(backend).await?.0)
     }
 
     /// Blocks until the pixels are back (native only).
     #[cfg(not(target_family = "wasm"))]
     pub fn into_image(self, backend: &str) -> Result<RgbaImage, TranslateError> {
-        let Pending { output, input } = self;
-        let data = output
-            .try_into_data()
-            .map_err(|e| backend_error(backend, e))?;
-        Ok(to_image(
-            &planar(data, input.dimensions(), backend)?,
-            &input,
-        ))
+        let (planar, input) = self.read(backend)?;
+        Ok(to_image(&planar, &input))
     }
 
     /// Awaits the pixels.
     pub async fn into_image_async(self, backend: &str) -> Result<RgbaImage, TranslateError> {
-        let Pending { output, input } = self;
-        let data = output
-            .into_data_async()
-            .await
-            .map_err(|e| backend_error(backend, e))?;
-        Ok(to_image(
-            &planar(data, input.dimensions(), backend)?,
-            &input,
-        ))
+        let (planar, input) = self.read_async(backend).await?;
+        Ok(to_image(&planar, &input))
     }
+
+    #[cfg(not(target_family = "wasm"))]
+    fn read(self, backend: &str) -> Result<(Planar, RgbaImage), TranslateError> {
+        let data = self.output.try_into_data();
+        finish(data, self.input, backend)
+    }
+
+    async fn read_async(self, backend: &str) -> Result<(Planar, RgbaImage), TranslateError> {
+        let data = self.output.into_data_async().await;
+        finish(data, self.input, backend)
+    }
+}
+
+/// The planar values of a read-back output, with the input they belong to.
+fn finish(
+    data: Result<burn::tensor::TensorData, impl std::fmt::Display>,
+    input: RgbaImage,
+    backend: &str,
+) -> Result<(Planar, RgbaImage), TranslateError> {
+    let data = data.map_err(|e| backend_error(backend, e))?;
+    let (width, height) = input.dimensions();
+    let values = data
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| backend_error(backend, format!("{e:?}")))?;
+    let planar = Planar {
+        width,
+        height,
+        values,
+    };
+    Ok((planar, input))
 }
 
 /// Turns planar output into RGBA pixels, keeping the input's alpha.
 pub fn to_image(planar: &Planar, input: &RgbaImage) -> RgbaImage {
     image_io::from_planar(&planar.values, planar.width, planar.height, Some(input))
-}
-
-fn planar(
-    data: burn::tensor::TensorData,
-    (width, height): (u32, u32),
-    backend: &str,
-) -> Result<Planar, TranslateError> {
-    let values = data
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| backend_error(backend, format!("{e:?}")))?;
-    Ok(Planar {
-        width,
-        height,
-        values,
-    })
 }
 
 fn backend_error(backend: &str, error: impl std::fmt::Display) -> TranslateError {

@@ -123,7 +123,9 @@ pub fn load_into<M>(mut module: M, bytes: Vec<u8>) -> Result<M, WeightsError>
 where
     M: Module + ModuleSnapshot + NetworkIdentity,
 {
-    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.clone())).map_err(describe)?;
+    // One shared buffer serves both the header check and the store (clones are zero-copy).
+    let bytes = Bytes::from_bytes_vec(bytes).shared();
+    let reader = Reader::from_bytes(bytes.clone()).map_err(describe)?;
     let metadata = reader.metadata();
     if let Some(found) = metadata.get(NETWORK_KEY)
         && found != M::NETWORK
@@ -142,8 +144,8 @@ where
         });
     }
     drop(reader);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
-        .with_from_adapter(FloatCastAdapter::to(DType::F32));
+    let mut store =
+        BurnpackStore::from_bytes(Some(bytes)).with_from_adapter(FloatCastAdapter::to(DType::F32));
     let result = module.load_from(&mut store).map_err(describe)?;
     if !result.unused.is_empty() {
         return Err(WeightsError::Mismatch(format!(

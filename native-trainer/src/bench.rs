@@ -44,42 +44,50 @@ pub struct BenchArgs {
     no_train: bool,
 }
 
-/// Median and minimum of timings in milliseconds, rounded to µs.
-fn summary(mut times: Vec<f64>) -> (f64, f64) {
+/// Median and minimum milliseconds of `work` over `args.iters` runs after `args.warmup` untimed
+/// ones, rounded to µs. `work` must wait for the device before it returns.
+fn time(args: &BenchArgs, mut work: impl FnMut() -> Result<()>) -> Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(args.iters);
+    for i in 0..args.warmup + args.iters {
+        let start = Instant::now();
+        work()?;
+        if i >= args.warmup {
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
     times.sort_by(f64::total_cmp);
     let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
-    (round(times[times.len() / 2]), round(times[0]))
+    Ok((round(times[times.len() / 2]), round(times[0])))
+}
+
+fn generator_config(args: &BenchArgs) -> ResnetGeneratorConfig {
+    ResnetGeneratorConfig::new()
+        .with_ngf(args.ngf)
+        .with_n_blocks(args.net_g.blocks)
+}
+
+fn random_image(args: &BenchArgs, device: &Device) -> Tensor<4> {
+    Tensor::random(
+        [1, 3, args.size, args.size],
+        Distribution::Uniform(-1.0, 1.0),
+        device,
+    )
 }
 
 /// Median ms of one full training iteration of the recipe (both G, both D, Adam, pools), batch 1.
 fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<(f64, f64)> {
     let device = device.clone().autodiff();
     let config = RecipeConfig {
-        generator: ResnetGeneratorConfig::new()
-            .with_ngf(args.ngf)
-            .with_n_blocks(args.net_g.blocks),
+        generator: generator_config(args),
         ..RecipeConfig::default()
     };
     let mut model = CycleGan::new(config, &device, 0);
-    let image = || {
-        Tensor::<4>::random(
-            [1, 3, args.size, args.size],
-            Distribution::Uniform(-1.0, 1.0),
-            &device,
-        )
-    };
-    let mut times = Vec::with_capacity(args.iters);
-    for i in 0..args.warmup + args.iters {
-        let (real_a, real_b) = (image(), image());
-        device.sync()?;
-        let start = Instant::now();
-        model.step(real_a, real_b, 2e-4);
-        device.sync()?;
-        if i >= args.warmup {
-            times.push(start.elapsed().as_secs_f64() * 1e3);
-        }
-    }
-    Ok(summary(times))
+    let (real_a, real_b) = (random_image(args, &device), random_image(args, &device));
+    device.sync()?;
+    time(args, || {
+        model.step(real_a.clone(), real_b.clone(), 2e-4);
+        Ok(device.sync()?)
+    })
 }
 
 /// Runs the benchmark and prints its JSON line.
@@ -91,25 +99,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
     let (device, name) = device::open(args.device)?;
-    let generator = ResnetGeneratorConfig::new()
-        .with_ngf(args.ngf)
-        .with_n_blocks(args.net_g.blocks)
-        .init(&device);
-    let input = Tensor::<4>::random(
-        [1, 3, args.size, args.size],
-        Distribution::Uniform(-1.0, 1.0),
-        &device,
-    );
-    let mut times = Vec::with_capacity(args.iters);
-    for i in 0..args.warmup + args.iters {
-        let start = Instant::now();
-        let output = generator.forward(input.clone());
-        output.try_into_data()?;
-        if i >= args.warmup {
-            times.push(start.elapsed().as_secs_f64() * 1e3);
-        }
-    }
-    let (median, min) = summary(times);
+    let generator = generator_config(args).init(&device);
+    let input = random_image(args, &device);
+    let (median, min) = time(args, || {
+        generator.forward(input.clone()).try_into_data()?;
+        Ok(())
+    })?;
     let train = if args.no_train {
         None
     } else {
