@@ -6,7 +6,8 @@ use burn::tensor::Device;
 use clap::ValueEnum;
 
 /// The `--device` option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
     /// A GPU if one works (Vulkan first, then wgpu), else the CPU.
     Auto,

@@ -129,3 +129,106 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
 }
+
+/// Options of `export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// The run's name.
+    #[arg(long)]
+    pub name: String,
+    /// Where the run's folder is.
+    #[arg(
+        long = "checkpoints-dir",
+        alias = "checkpoints_dir",
+        default_value = "checkpoints"
+    )]
+    pub checkpoints_dir: PathBuf,
+    /// Which snapshot: `latest` or an epoch number.
+    #[arg(long, default_value = "latest")]
+    pub epoch: String,
+    /// Output folder [default: www/models/NAME].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Storage precision of the exported weights.
+    #[arg(long, value_enum, default_value = "f16")]
+    pub precision: crate::import::PrecisionArg,
+    /// Name of domain A shown in the web app [default: from the dataroot's name, e.g. `horse`
+    /// for horse2zebra, else "A"].
+    #[arg(long = "domain-a", alias = "domain_a")]
+    pub domain_a: Option<String>,
+    /// Name of domain B [default: e.g. `zebra`, else "B"].
+    #[arg(long = "domain-b", alias = "domain_b")]
+    pub domain_b: Option<String>,
+    /// Free text for the manifest (data, licence, scores).
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// Domain names from a dataset folder called `X2Y` (horse2zebra → horse, zebra).
+fn domains_from_dataroot(dataroot: &Path) -> Option<(String, String)> {
+    let name = dataroot.file_name()?.to_str()?;
+    let (a, b) = name.split_once('2')?;
+    (!a.is_empty() && !b.is_empty()).then(|| (a.to_string(), b.to_string()))
+}
+
+/// Exports both generators of a trained run as a web model.
+pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
+    use crate::checkpoint;
+    anyhow::ensure!(
+        !args.name.is_empty() && !args.name.contains(['/', '\\']) && args.name != "..",
+        "--name must be a plain folder name, got '{}'",
+        args.name
+    );
+    let run_dir = args.checkpoints_dir.join(&args.name);
+    let label = if args.epoch == checkpoint::LATEST {
+        args.epoch.clone()
+    } else {
+        checkpoint::epoch_label(
+            args.epoch
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--epoch must be 'latest' or a number"))?,
+        )
+    };
+    let snapshot = checkpoint::find(&run_dir, &label).with_context(|| {
+        format!(
+            "{} has no snapshot '{label}': train it first",
+            run_dir.display()
+        )
+    })?;
+    let state = checkpoint::read_state(&snapshot)?;
+    let device = burn::tensor::Device::flex();
+    let g_a = checkpoint::load_generator(&snapshot, "G_A", &state.generator, &device)?;
+    let g_b = checkpoint::load_generator(&snapshot, "G_B", &state.generator, &device)?;
+    let options: Option<serde_json::Value> =
+        std::fs::read_to_string(run_dir.join("train_options.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+    let guessed = options
+        .as_ref()
+        .and_then(|o| o.get("dataroot")?.as_str().map(PathBuf::from))
+        .and_then(|root| domains_from_dataroot(&root));
+    let (guess_a, guess_b) = guessed.unwrap_or_else(|| ("A".into(), "B".into()));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("www/models").join(&args.name));
+    let description = args.description.clone().unwrap_or_else(|| {
+        format!(
+            "Trained with Unpaired's native-trainer: {} epochs, {} iterations, resnet_{}blocks ngf {}.",
+            state.epoch, state.iterations, state.generator.n_blocks, state.generator.ngf
+        )
+    });
+    export(
+        &WebModel {
+            name: args.name.clone(),
+            domain_a: args.domain_a.clone().unwrap_or(guess_a),
+            domain_b: args.domain_b.clone().unwrap_or(guess_b),
+            train_size: state.crop_size,
+            precision: args.precision.into(),
+            description: Some(description),
+            a_to_b: Some(&g_a),
+            b_to_a: Some(&g_b),
+        },
+        &out,
+    )
+}

@@ -2,9 +2,13 @@
 //! drive it. The networks themselves live in the root crate (`unpaired`).
 
 pub mod bench;
+pub mod checkpoint;
+pub mod data;
 pub mod device;
 pub mod export;
 pub mod import;
 pub mod netg;
 pub mod pytorch;
+pub mod report;
+pub mod test_split;
 pub mod train;

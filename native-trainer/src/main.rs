@@ -2,7 +2,9 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use native_trainer::{bench, import};
+use native_trainer::train::{options::TrainArgs, run::run as train};
+use native_trainer::{bench, export, import, test_split};
+use unpaired::ModelManifest;
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
 #[derive(Debug, Parser)]
@@ -14,25 +16,73 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Trains CycleGAN on DATAROOT/trainA and DATAROOT/trainB (the paper's recipe).
+    Train(Box<TrainArgs>),
+    /// Translates DATAROOT/testA and testB with a trained run and writes a results page.
+    Test(test_split::TestArgs),
+    /// Writes a trained run's generators as a web model (www/models/NAME).
+    Export(export::ExportArgs),
     /// Converts generators trained with the reference PyTorch code (.pth) into a web model.
     Import(import::ImportArgs),
     /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
     Bench(bench::BenchArgs),
 }
 
+fn describe(action: &str, manifest: &ModelManifest, out: &str) {
+    let directions: Vec<&str> = manifest.directions().iter().map(|d| d.as_str()).collect();
+    println!(
+        "{action} '{}' ({} ↔ {}) with {} generator(s): {} → {out}",
+        manifest.name,
+        manifest.domain_a,
+        manifest.domain_b,
+        directions.len(),
+        directions.join(", ")
+    );
+}
+
 fn main() -> Result<()> {
+    // Optimiser state is read onto burn's default device before it moves to the training device;
+    // make that the CPU so that resuming never touches a GPU the user did not choose.
+    if std::env::var_os("BURN_DEVICE").is_none() {
+        // SAFETY: the first statement of `main`, before any thread exists.
+        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+    }
     let cli = Cli::parse();
     match cli.command {
-        Command::Import(args) => {
-            let manifest = import::run(&args)?;
-            let directions: Vec<&str> = manifest.directions().iter().map(|d| d.as_str()).collect();
+        Command::Train(args) => {
+            let summary = train(&args)?;
             println!(
-                "imported '{}' ({}) with {} generator(s): {}",
-                manifest.name,
-                format_args!("{} ↔ {}", manifest.domain_a, manifest.domain_b),
-                directions.len(),
-                directions.join(", ")
+                "trained {} epochs ({} iterations); run folder {} (open index.html)",
+                summary.epoch,
+                summary.iterations,
+                summary.run_dir.display()
             );
+            Ok(())
+        }
+        Command::Test(args) => {
+            let summary = test_split::run(&args)?;
+            println!(
+                "translated {} A→B and {} B→A images; results in {}",
+                summary.a_to_b,
+                summary.b_to_a,
+                summary.dir.join("index.html").display()
+            );
+            Ok(())
+        }
+        Command::Export(args) => {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| format!("www/models/{}", args.name).into());
+            describe("exported", &export::run(&args)?, &out.display().to_string());
+            Ok(())
+        }
+        Command::Import(args) => {
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| format!("www/models/{}", args.name).into());
+            describe("imported", &import::run(&args)?, &out.display().to_string());
             Ok(())
         }
         Command::Bench(args) => bench::run(&args),

@@ -185,3 +185,34 @@ fn one_iteration_moves_every_weight_and_each_step_only_its_own_networks() {
         assert!(v.is_finite() && v > 0.0, "{what} loss is {v}");
     }
 }
+
+/// Adam keeps two moments for every parameter it updated: after one iteration of a fresh model
+/// (nothing read before, so any lazily initialised weight would still be pending), both optimisers
+/// must hold state for every parameter of their networks. A discriminator frozen through a clone
+/// once left D's weights without gradients for the whole run; this pins that down.
+#[test]
+fn after_one_iteration_every_parameter_has_optimiser_state() {
+    use burn::module::Module;
+    let device = Device::flex().autodiff();
+    let config = RecipeConfig {
+        generator: ResnetGeneratorConfig::new().with_ngf(4).with_n_blocks(1),
+        discriminator: PatchDiscriminatorConfig::new().with_ndf(4),
+        ..RecipeConfig::default()
+    };
+    let mut model = CycleGan::new(config, &device, 1);
+    let real = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
+    model.step(real(), real(), 2e-4);
+    let [g, d] = model.optimizer_state().unwrap();
+    let moments = |bytes| {
+        burn::store::burn_pack::Reader::from_bytes(bytes)
+            .unwrap()
+            .tensor_names()
+            .len()
+    };
+    let count = |params: Vec<String>| params.len();
+    let g_params = count(parameters(&model.generators).into_keys().collect());
+    let d_params = count(parameters(&model.discriminators).into_keys().collect());
+    assert_eq!(moments(g), 2 * g_params, "generators' optimiser");
+    assert_eq!(moments(d), 2 * d_params, "discriminators' optimiser");
+    assert!(model.discriminators.num_params() > 0);
+}

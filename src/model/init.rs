@@ -27,6 +27,7 @@ pub fn conv2d(
         ))
         .with_initializer(WEIGHTS)
         .init(device);
+    conv.weight = materialized(conv.weight);
     conv.bias = Some(zero_bias(channels[1], device));
     conv
 }
@@ -39,8 +40,16 @@ pub fn conv_transpose2d(channels: [usize; 2], device: &Device) -> ConvTranspose2
         .with_padding_out([1, 1])
         .with_initializer(WEIGHTS)
         .init(device);
+    conv.weight = materialized(conv.weight);
     conv.bias = Some(zero_bias(channels[1], device));
     conv
+}
+
+/// The same parameter, drawn now instead of lazily on first use. A lazily initialised parameter
+/// shares its pending initialisation with its clones, so `module.clone().no_grad()` (the recipe's
+/// frozen discriminator in the generators' step) would freeze the original's weights for good.
+fn materialized<const D: usize>(param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+    Param::from_tensor(param.val())
 }
 
 /// A trainable bias of zeros. (`Param::map` over burn's initialised bias keeps its training
@@ -52,7 +61,10 @@ fn zero_bias(channels: usize, device: &Device) -> Param<Tensor<1>> {
 /// Instance norm as the reference uses it: no running statistics, ε = 1e-5, and no affine
 /// parameters unless `affine` (a variant some third-party CycleGAN checkpoints use; γ = 1, β = 0).
 pub fn instance_norm(channels: usize, affine: bool, device: &Device) -> InstanceNorm {
-    InstanceNormConfig::new(channels)
+    let mut norm = InstanceNormConfig::new(channels)
         .with_affine(affine)
-        .init(device)
+        .init(device);
+    norm.gamma = norm.gamma.map(materialized);
+    norm.beta = norm.beta.map(materialized);
+    norm
 }

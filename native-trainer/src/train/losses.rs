@@ -5,7 +5,8 @@ use burn::tensor::activation::relu;
 use clap::ValueEnum;
 
 /// How the discriminator's scores are turned into a loss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GanMode {
     /// Least squares (the paper's choice): mean((D(x) − target)²).
     Lsgan,

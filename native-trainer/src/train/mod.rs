@@ -3,6 +3,8 @@
 //! schedule. [`step`] runs one iteration; the data loader, checkpoints and reports build on it.
 
 pub mod losses;
+pub mod options;
 pub mod pool;
+pub mod run;
 pub mod schedule;
 pub mod step;

@@ -22,6 +22,23 @@ impl ImagePool {
         }
     }
 
+    /// Restarts the random choices from `seed`.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = StdRng::seed_from_u64(seed);
+    }
+
+    /// The stored images, oldest slot first.
+    pub fn images(&self) -> &[Tensor<4>] {
+        &self.images
+    }
+
+    /// Replaces the stored images (a restored checkpoint's); extra ones beyond the capacity are
+    /// dropped.
+    pub fn set_images(&mut self, mut images: Vec<Tensor<4>>) {
+        images.truncate(self.capacity);
+        self.images = images;
+    }
+
     /// How many images it holds.
     pub fn len(&self) -> usize {
         self.images.len()

@@ -4,7 +4,8 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor};
+use burn::store::RecordError;
+use burn::tensor::{Bytes, Device, Tensor};
 use unpaired::{
     PatchDiscriminator, PatchDiscriminatorConfig, ResnetGenerator, ResnetGeneratorConfig,
 };
@@ -121,6 +122,34 @@ impl CycleGan {
             d_a: config.discriminator.init(device),
             d_b: config.discriminator.init(device),
         };
+        Self::new_with(config, generators, discriminators, seed)
+    }
+
+    /// Networks restored from a checkpoint, with their optimisers' saved state (Adam's moments and
+    /// step counts, as burnpack bytes) and the pools' contents.
+    pub fn restore(
+        config: RecipeConfig,
+        generators: Generators,
+        discriminators: Discriminators,
+        optimizer_state: [Bytes; 2],
+        pools: [Vec<Tensor<4>>; 2],
+    ) -> Result<Self, RecordError> {
+        let mut gan = Self::new_with(config, generators, discriminators, 0);
+        let [g, d] = optimizer_state;
+        gan.optim_g = gan.optim_g.from_bytes(g)?;
+        gan.optim_d = gan.optim_d.from_bytes(d)?;
+        let [a, b] = pools;
+        gan.pool_a.set_images(a);
+        gan.pool_b.set_images(b);
+        Ok(gan)
+    }
+
+    fn new_with(
+        config: RecipeConfig,
+        generators: Generators,
+        discriminators: Discriminators,
+        seed: u64,
+    ) -> Self {
         let adam = AdamConfig::new()
             .with_beta_1(config.beta1 as f32)
             .with_beta_2(0.999)
@@ -134,6 +163,28 @@ impl CycleGan {
             pool_b: ImagePool::new(config.pool_size, seed.wrapping_add(1)),
             config,
         }
+    }
+
+    /// The two optimisers' state (generators', discriminators') as burnpack bytes.
+    pub fn optimizer_state(&self) -> Result<[Bytes; 2], RecordError> {
+        Ok([self.optim_g.into_bytes()?, self.optim_d.into_bytes()?])
+    }
+
+    /// The history pools of fake A and fake B images.
+    pub fn pools(&self) -> [&ImagePool; 2] {
+        [&self.pool_a, &self.pool_b]
+    }
+
+    /// Restarts both pools' random choices from `seed` (done at each epoch, so that a resumed
+    /// run makes the same choices as an uninterrupted one).
+    pub fn reseed_pools(&mut self, seed: u64) {
+        self.pool_a.reseed(seed);
+        self.pool_b.reseed(seed.wrapping_add(1));
+    }
+
+    /// The recipe's settings.
+    pub fn config(&self) -> &RecipeConfig {
+        &self.config
     }
 
     /// One full iteration at learning rate `lr`.

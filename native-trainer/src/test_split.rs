@@ -1,0 +1,259 @@
+//! `test`: translates `testA` with G_A and `testB` with G_B (each result translated back for the
+//! reconstruction), writes the images and an `index.html` with input, output and reconstruction
+//! side by side, like the reference's results page.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+use clap::{Args, ValueEnum};
+use image::{DynamicImage, RgbImage};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use unpaired::{ResnetGenerator, image_io};
+
+use crate::checkpoint::{self, LATEST};
+use crate::data::{self, Domain};
+use crate::device::{self, DeviceChoice};
+use crate::netg::NetG;
+use crate::report::page::escape;
+use crate::report::samples::{save_png, to_image};
+
+/// How test images are sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestPreprocess {
+    /// Native size (reflect-padded to a multiple of 4 inside the network, cropped back).
+    #[value(name = "none")]
+    None,
+    /// Width scaled to --load-size, aspect ratio kept.
+    #[value(name = "scale_width")]
+    ScaleWidth,
+}
+
+/// Options of `test`.
+#[derive(Debug, Clone, Args)]
+pub struct TestArgs {
+    /// Folder with testA/ and testB/.
+    #[arg(long)]
+    pub dataroot: PathBuf,
+    /// The run's name.
+    #[arg(long)]
+    pub name: String,
+    /// Where the run's folder is.
+    #[arg(
+        long = "checkpoints-dir",
+        alias = "checkpoints_dir",
+        default_value = "checkpoints"
+    )]
+    pub checkpoints_dir: PathBuf,
+    /// Where results go (in NAME/test_EPOCH/).
+    #[arg(long = "results-dir", alias = "results_dir", default_value = "results")]
+    pub results_dir: PathBuf,
+    /// Which snapshot: `latest` or an epoch number.
+    #[arg(long, default_value = "latest")]
+    pub epoch: String,
+    /// Generator architecture [default: the run's].
+    #[arg(long = "netG", aliases = ["netg", "net-g"])]
+    pub net_g: Option<NetG>,
+    /// Generator filters in the first layer [default: the run's].
+    #[arg(long)]
+    pub ngf: Option<usize>,
+    /// Image sizing.
+    #[arg(long, value_enum, default_value = "none")]
+    pub preprocess: TestPreprocess,
+    /// Width for `--preprocess scale_width`.
+    #[arg(long = "load-size", alias = "load_size", default_value_t = 256)]
+    pub load_size: u32,
+    /// Larger photos are scaled down to this longest side first (memory).
+    #[arg(long = "max-side", alias = "max_side", default_value_t = 1024)]
+    pub max_side: u32,
+    /// Translate at most this many images per domain.
+    #[arg(long = "num-test", alias = "num_test")]
+    pub num_test: Option<usize>,
+    /// Compute device.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceChoice,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// What `test` wrote.
+#[derive(Debug, Clone)]
+pub struct TestSummary {
+    /// The results folder (with `index.html`).
+    pub dir: PathBuf,
+    /// Images translated A → B.
+    pub a_to_b: usize,
+    /// Images translated B → A.
+    pub b_to_a: usize,
+    /// Files that could not be read.
+    pub unreadable: Vec<PathBuf>,
+}
+
+/// One translated image on the page.
+struct Row {
+    name: String,
+    file: String,
+}
+
+/// Loads the run's generators and translates both test folders.
+pub fn run(args: &TestArgs) -> Result<TestSummary> {
+    let run_dir = args.checkpoints_dir.join(&args.name);
+    let label = if args.epoch == LATEST {
+        LATEST.to_string()
+    } else {
+        let n: usize = args
+            .epoch
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--epoch must be 'latest' or a number"))?;
+        checkpoint::epoch_label(n)
+    };
+    let snapshot = checkpoint::find(&run_dir, &label).with_context(|| {
+        format!(
+            "{} has no snapshot '{label}': train it first",
+            run_dir.display()
+        )
+    })?;
+    let state = checkpoint::read_state(&snapshot)?;
+    let mut config = state.generator.clone();
+    if let Some(net_g) = args.net_g {
+        config.n_blocks = net_g.blocks;
+    }
+    if let Some(ngf) = args.ngf {
+        config.ngf = ngf;
+    }
+    let domains = [
+        Domain::scan(&args.dataroot.join("testA"), args.num_test)?,
+        Domain::scan(&args.dataroot.join("testB"), args.num_test)?,
+    ];
+    let (device, _) = device::open(args.device)?;
+    let g_a = checkpoint::load_generator(&snapshot, "G_A", &config, &device)?;
+    let g_b = checkpoint::load_generator(&snapshot, "G_B", &config, &device)?;
+    let dir = args
+        .results_dir
+        .join(&args.name)
+        .join(format!("test_{}", args.epoch));
+    let mut unreadable = Vec::new();
+    let mut sections = Vec::new();
+    for (domain, (forward, back), (from, to)) in [
+        (&domains[0], (&g_a, &g_b), ("A", "B")),
+        (&domains[1], (&g_b, &g_a), ("B", "A")),
+    ] {
+        let bar = ProgressBar::new(domain.len() as u64);
+        if args.quiet {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} ETA {eta}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(format!("test {from} → {to}"));
+        let mut rows = Vec::new();
+        for path in &domain.files {
+            bar.inc(1);
+            let image = match data::read_rgb(path) {
+                Ok(image) => image,
+                Err(error) => {
+                    if !args.quiet {
+                        eprintln!("skipping {}: {error}", path.display());
+                    }
+                    unreadable.push(path.clone());
+                    continue;
+                }
+            };
+            let image = prepare(args, image)?;
+            let [fake, rec] = translate_and_back(forward, back, &image, &device)?;
+            let stem = path
+                .file_stem()
+                .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+            let file = format!("{stem}.png");
+            save_png(&image, &dir.join(format!("real_{from}")).join(&file))?;
+            save_png(&fake, &dir.join(format!("fake_{to}")).join(&file))?;
+            save_png(&rec, &dir.join(format!("rec_{from}")).join(&file))?;
+            rows.push(Row { name: stem, file });
+        }
+        bar.finish_and_clear();
+        sections.push((from, to, rows));
+    }
+    write_page(&dir, args, &sections)?;
+    Ok(TestSummary {
+        a_to_b: sections[0].2.len(),
+        b_to_a: sections[1].2.len(),
+        dir,
+        unreadable,
+    })
+}
+
+/// Applies `--max-side` and `--preprocess`.
+fn prepare(args: &TestArgs, image: RgbImage) -> Result<RgbImage> {
+    let rgba = DynamicImage::ImageRgb8(image).into_rgba8();
+    let rgba = image_io::fit_within(rgba, args.max_side)?;
+    let rgba = match args.preprocess {
+        TestPreprocess::None => rgba,
+        TestPreprocess::ScaleWidth => {
+            let (w, h) = rgba.dimensions();
+            let height = ((args.load_size as u64 * h as u64) / w.max(1) as u64).max(8) as u32;
+            image::imageops::resize(
+                &rgba,
+                args.load_size,
+                height,
+                image::imageops::FilterType::CatmullRom,
+            )
+        }
+    };
+    Ok(DynamicImage::ImageRgba8(rgba).into_rgb8())
+}
+
+/// `forward(image)` and `back(forward(image))` at the image's own size.
+fn translate_and_back(
+    forward: &ResnetGenerator,
+    back: &ResnetGenerator,
+    image: &RgbImage,
+    device: &Device,
+) -> Result<[RgbImage; 2]> {
+    let rgba = DynamicImage::ImageRgb8(image.clone()).into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let input = image_io::to_tensor(&rgba, device)?;
+    let fake = forward.forward(input);
+    let rec = back.forward(fake.clone());
+    Ok([
+        to_image(image_io::crop(fake, w, h))?,
+        to_image(image_io::crop(rec, w, h))?,
+    ])
+}
+
+fn write_page(dir: &Path, args: &TestArgs, sections: &[(&str, &str, Vec<Row>)]) -> Result<()> {
+    if sections.iter().all(|(_, _, rows)| rows.is_empty()) {
+        bail!("no test image could be read");
+    }
+    let mut html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{name} — test results</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}}\
+         td,th{{padding:.25rem;text-align:center;font-size:.85rem}}img{{max-width:256px;height:auto}}\
+         </style></head><body>\n<h1>{name}: test results ({epoch})</h1>\n",
+        name = escape(&args.name),
+        epoch = escape(&args.epoch)
+    );
+    for (from, to, rows) in sections {
+        html += &format!(
+            "<h2>{from} → {to} ({n} images)</h2>\n<table><tr><th>image</th><th>input (real_{from})</th>\
+             <th>output (fake_{to})</th><th>reconstruction (rec_{from})</th></tr>\n",
+            n = rows.len()
+        );
+        for row in rows {
+            let file = escape(&row.file);
+            html += &format!(
+                "<tr><td>{name}</td><td><img src=\"real_{from}/{file}\" alt=\"input\"></td>\
+                 <td><img src=\"fake_{to}/{file}\" alt=\"output\"></td>\
+                 <td><img src=\"rec_{from}/{file}\" alt=\"reconstruction\"></td></tr>\n",
+                name = escape(&row.name)
+            );
+        }
+        html += "</table>\n";
+    }
+    html += "</body></html>\n";
+    std::fs::create_dir_all(dir)?;
+    crate::checkpoint::write_text(&dir.join("index.html"), &html)
+}

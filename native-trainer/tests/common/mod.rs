@@ -1,0 +1,77 @@
+//! Synthetic unpaired data for the trainer's tests: the same kinds of shapes, red on grey in
+//! domain A and blue on grey in domain B.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use image::{Rgb, RgbImage};
+use native_trainer::train::options::TrainArgs;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+pub const GREY: [u8; 3] = [128, 128, 128];
+pub const RED: [u8; 3] = [220, 40, 40];
+pub const BLUE: [u8; 3] = [40, 40, 220];
+
+/// A `size`² grey image with one to two filled rectangles or discs of `color`.
+pub fn shapes(size: u32, color: [u8; 3], rng: &mut StdRng) -> RgbImage {
+    let mut image = RgbImage::from_pixel(size, size, Rgb(GREY));
+    for _ in 0..rng.random_range(1..=2) {
+        let r = rng.random_range(size / 8..=size / 4) as i32;
+        let cx = rng.random_range(r..size as i32 - r);
+        let cy = rng.random_range(r..size as i32 - r);
+        let disc = rng.random::<bool>();
+        for y in 0..size as i32 {
+            for x in 0..size as i32 {
+                let inside = if disc {
+                    (x - cx).pow(2) + (y - cy).pow(2) <= r * r
+                } else {
+                    (x - cx).abs() <= r && (y - cy).abs() <= r
+                };
+                if inside {
+                    image.put_pixel(x as u32, y as u32, Rgb(color));
+                }
+            }
+        }
+    }
+    image
+}
+
+/// Writes `count` images of each domain into `root/{phase}A` and `root/{phase}B`.
+pub fn write_domains(root: &Path, phase: &str, count: usize, size: u32, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    for (domain, color) in [("A", RED), ("B", BLUE)] {
+        let dir = root.join(format!("{phase}{domain}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..count {
+            shapes(size, color, &mut rng)
+                .save(dir.join(format!("{i:03}.png")))
+                .unwrap();
+        }
+    }
+}
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+/// `train` options parsed from a command line, as a user would type them.
+pub fn train_args(args: &[&str]) -> TrainArgs {
+    let mut argv = vec!["train"];
+    argv.extend_from_slice(args);
+    Cli::try_parse_from(argv).expect("valid options").train
+}
+
+/// A path as an option value.
+pub fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// `dir/name`.
+pub fn join(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
