@@ -63,6 +63,7 @@ fn draw_panel(
         .x_desc("epoch")
         .y_desc("loss")
         .label_style(("sans-serif", 12))
+        .light_line_style(WHITE)
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
     let colors = [RED, BLUE, GREEN, MAGENTA];
