@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod device;
+pub mod eval;
 pub mod export;
 pub mod import;
 pub mod netg;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use native_trainer::{bench, import};
+use native_trainer::{bench, eval, import};
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
 #[derive(Debug, Parser)]
@@ -18,6 +18,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
     Bench(bench::BenchArgs),
+    /// FID and KID of a folder of generated images against a folder of real ones, as one JSON line.
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> Result<()> {
@@ -36,5 +38,6 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }
