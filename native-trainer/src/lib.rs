@@ -5,6 +5,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod eval;
 pub mod export;
 pub mod import;
 pub mod netg;

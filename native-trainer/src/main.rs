@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use native_trainer::train::{options::TrainArgs, run::run as train};
-use native_trainer::{bench, export, import, test_split};
+use native_trainer::{bench, eval, export, import, test_split};
 use unpaired::ModelManifest;
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
@@ -26,6 +26,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
     Bench(bench::BenchArgs),
+    /// FID and KID of a folder of generated images against a folder of real ones, as one JSON line.
+    Eval(eval::EvalArgs),
 }
 
 fn describe(action: &str, manifest: &ModelManifest, out: &str) {
@@ -67,6 +69,12 @@ fn main() -> Result<()> {
                 summary.b_to_a,
                 summary.dir.join("index.html").display()
             );
+            if let Some([a_to_b, b_to_a]) = &summary.scores {
+                println!(
+                    "{}",
+                    serde_json::json!({ "a_to_b": a_to_b, "b_to_a": b_to_a })
+                );
+            }
             Ok(())
         }
         Command::Export(args) => {
@@ -86,5 +94,6 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }

@@ -14,6 +14,7 @@ use unpaired::{ResnetGenerator, image_io};
 use crate::checkpoint::{self, LATEST};
 use crate::data::{self, Domain};
 use crate::device::{self, DeviceChoice};
+use crate::eval::{EvalOptions, EvalReport, Evaluator};
 use crate::netg::NetG;
 use crate::report::page::escape;
 use crate::report::samples::{save_png, to_image};
@@ -75,6 +76,13 @@ pub struct TestArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Also measure FID and KID of the translations (fake_B against testB, fake_A against testA;
+    /// needs the FID weights, see `eval`) and write them to eval.json.
+    #[arg(long)]
+    pub eval: bool,
+    /// FID Inception-v3 weights for `--eval` [default: as `eval`].
+    #[arg(long = "fid-weights")]
+    pub fid_weights: Option<PathBuf>,
 }
 
 /// What `test` wrote.
@@ -88,6 +96,8 @@ pub struct TestSummary {
     pub b_to_a: usize,
     /// Files that could not be read.
     pub unreadable: Vec<PathBuf>,
+    /// FID/KID of (A → B, B → A), with `--eval`.
+    pub scores: Option<[EvalReport; 2]>,
 }
 
 /// One translated image on the page.
@@ -126,6 +136,14 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
         Domain::scan(&args.dataroot.join("testA"), args.num_test)?,
         Domain::scan(&args.dataroot.join("testB"), args.num_test)?,
     ];
+    let eval_options = EvalOptions {
+        weights: args.fid_weights.clone(),
+        ..EvalOptions::default()
+    };
+    if args.eval {
+        // A missing weights file is reported before any translation starts.
+        crate::eval::weights::locate(eval_options.weights.as_deref())?;
+    }
     let (device, _) = device::open(args.device)?;
     let g_a = checkpoint::load_generator(&snapshot, "G_A", &config, &device)?;
     let g_b = checkpoint::load_generator(&snapshot, "G_B", &config, &device)?;
@@ -176,11 +194,25 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
         sections.push((from, to, rows));
     }
     write_page(&dir, args, &sections)?;
+    let scores = if args.eval {
+        let evaluator = Evaluator::new(&eval_options, &device)?;
+        let a_to_b = evaluator.evaluate_dirs(&domains[1].dir, &dir.join("fake_B"))?;
+        let b_to_a = evaluator.evaluate_dirs(&domains[0].dir, &dir.join("fake_A"))?;
+        let json = serde_json::json!({ "a_to_b": a_to_b, "b_to_a": b_to_a });
+        crate::checkpoint::write_text(
+            &dir.join("eval.json"),
+            &(serde_json::to_string_pretty(&json)? + "\n"),
+        )?;
+        Some([a_to_b, b_to_a])
+    } else {
+        None
+    };
     Ok(TestSummary {
         a_to_b: sections[0].2.len(),
         b_to_a: sections[1].2.len(),
         dir,
         unreadable,
+        scores,
     })
 }
 

@@ -171,6 +171,8 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         num_test: None,
         device: native_trainer::device::DeviceChoice::Flex,
         quiet: true,
+        eval: false,
+        fid_weights: None,
     })
     .unwrap();
     assert_eq!((tested.a_to_b, tested.b_to_a), (4, 3));
