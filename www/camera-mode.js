@@ -4,7 +4,7 @@
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, paint, toPng } from './images.js';
-import { formatMs } from './photo-mode.js';
+import { formatMs } from './status.js';
 
 const $ = (id) => document.getElementById(id);
 

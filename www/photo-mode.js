@@ -4,6 +4,7 @@
 import { Cancelled } from './errors.js';
 import { decodeFile, download, drawScaled, paint, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
+import { formatMs } from './status.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -180,8 +181,4 @@ export class PhotoMode {
     this.historyList.prepend(item);
     $('history').hidden = false;
   }
-}
-
-export function formatMs(ms) {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

@@ -3,7 +3,7 @@
 
 const KEY = 'unpaired.settings';
 
-export const MAX_SIDES = [256, 384, 512, 768, 1024, 1536, 2048];
+const MAX_SIDES = [256, 384, 512, 768, 1024, 1536, 2048];
 const BACKENDS = ['auto', 'webgpu', 'cpu'];
 const VIEWS = ['side', 'slider'];
 

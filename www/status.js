@@ -8,6 +8,11 @@ const $ = (id) => document.getElementById(id);
 const MB = 1e6;
 const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 
+/** "312 ms", "2.4 s". */
+export function formatMs(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 export class StatusView {
   constructor() {
     this.text = $('status-text');

@@ -15,11 +15,10 @@ export class WorkerError extends Error {
 export class TranslatorClient {
   /**
    * Starts a worker and its translator on `backend` ('auto' | 'webgpu' | 'cpu').
-   * `onProgress(loaded, total)` follows the WebAssembly download; `onCrash(error)` is called if the
-   * worker dies later.
+   * `onProgress(loaded, total)` follows the WebAssembly download.
    */
-  static async start(backend, { onProgress = () => {}, onCrash = () => {} } = {}) {
-    const client = new TranslatorClient(onProgress, onCrash);
+  static async start(backend, { onProgress = () => {} } = {}) {
+    const client = new TranslatorClient(onProgress);
     try {
       client.info = await client.request('start', { backend });
     } catch (error) {
@@ -29,7 +28,7 @@ export class TranslatorClient {
     return client;
   }
 
-  constructor(onProgress, onCrash) {
+  constructor(onProgress) {
     this.worker = new Worker(new URL('./translator-worker.js', import.meta.url), { type: 'module' });
     this.pending = new Map();
     this.nextId = 1;
@@ -46,13 +45,14 @@ export class TranslatorClient {
       this.pending.delete(data.id);
       if (data.ok) request.resolve(data.value);
       else request.reject(new WorkerError(data.error));
-      if (!data.ok && data.error.fatal) this.die(new WorkerError(data.error), onCrash);
+      if (!data.ok && data.error.fatal) this.stop(new WorkerError(data.error));
     };
     // An uncaught error in the worker (a WebAssembly trap inside a running translation, a script
     // that failed to load) leaves its requests unanswered: fail them, and the worker with them.
+    // The next request then fails as fatal too, and the engine starts a new worker.
     this.worker.onerror = (event) => {
       event.preventDefault();
-      this.die(new WorkerError({ name: 'WorkerError', message: event.message || 'the translator stopped unexpectedly', fatal: true }), onCrash);
+      this.stop(new WorkerError({ name: 'WorkerError', message: event.message || 'the translator stopped unexpectedly', fatal: true }));
     };
   }
 
@@ -96,19 +96,16 @@ export class TranslatorClient {
     return result;
   }
 
-  die(error, onCrash) {
+  /** Stops the worker; unanswered requests fail with `Cancelled`. */
+  terminate() {
+    this.stop(new Cancelled('the translator was replaced'));
+  }
+
+  /** Fails every unanswered request (and every later one) with `error`, and stops the worker. */
+  stop(error) {
     if (this.dead) return;
     this.dead = error;
     for (const { reject } of this.pending.values()) reject(error);
-    this.pending.clear();
-    this.worker.terminate();
-    onCrash(error);
-  }
-
-  /** Stops the worker; unanswered requests fail with `Cancelled`. */
-  terminate() {
-    if (!this.dead) this.dead = new Cancelled('the translator was replaced');
-    for (const { reject } of this.pending.values()) reject(this.dead);
     this.pending.clear();
     this.worker.terminate();
   }

@@ -40,7 +40,7 @@ async function translateFile(page, file) {
 async function assertMatchesNative(page, label) {
   const { width, height, rgba } = await canvasPixels(page, '#photo-output');
   assert.deepEqual({ width, height }, INPUT_SIZE, `${label}: the output has the input's size`);
-  const { worst, differing } = await compareRgba(rgba, expectedPixels());
+  const { worst, differing } = compareRgba(rgba, expectedPixels());
   console.log(`${label}: output vs native translation: max |Δ| ${worst} level(s), ${differing} of ${rgba.length} channels differ`);
   assert.ok(worst <= PIXEL_TOLERANCE, `${label}: pixels differ from the native translation by ${worst} levels`);
 }

@@ -87,14 +87,6 @@ export class Firefox {
     return this.command('POST', '/execute/sync', { script, args });
   }
 
-  /** Like `execute`, but awaits the promise the script body returns. */
-  evaluate(script, args = []) {
-    return this.command('POST', '/execute/async', {
-      script: `const done = arguments[arguments.length - 1]; Promise.resolve((async () => { ${script} })()).then(done, (e) => done({ error: String(e) }));`,
-      args,
-    });
-  }
-
   /** Polls `condition` (a function body returning a truthy value) until it holds. */
   async waitFor(condition, timeout = 300_000) {
     const started = Date.now();
