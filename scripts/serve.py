@@ -2,15 +2,24 @@
 """Static server for the web app: `/` is www/, `/pkg/` is the wasm-pack output.
 
 Only static files, bound to 127.0.0.1. It sends the cross-origin isolation headers (COOP/COEP)
-that multi-threaded WebAssembly needs, and the right MIME type for .wasm files.
+that multi-threaded WebAssembly needs, the page's Content-Security-Policy (also in index.html, for
+other static hosts; as a header it covers the worker too), and the right MIME type for .wasm files.
+`--models DIR` serves DIR at `/models/` instead of www/models (the end-to-end tests' fixtures).
 """
 import argparse
-import functools
 import http.server
 import os
 import sys
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Everything from this site, nothing from anywhere else; WebAssembly may be compiled.
+CSP = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+    "connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -23,20 +32,26 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".bpk": "application/octet-stream",
     }
 
+    models_dir = os.path.join(ROOT, "www", "models")
+
     def translate_path(self, path):
-        clean = path.split("?", 1)[0].split("#", 1)[0]
+        clean = urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0])
         if clean.startswith("/pkg/"):
             base, rest = os.path.join(ROOT, "pkg"), clean[len("/pkg/"):]
+        elif clean.startswith("/models/"):
+            base, rest = self.models_dir, clean[len("/models/"):]
         else:
             base, rest = os.path.join(ROOT, "www"), clean.lstrip("/")
         full = os.path.normpath(os.path.join(base, rest))
-        if not full.startswith(base):
+        if full != base and not full.startswith(base + os.sep):
             return os.path.join(base, "__outside__")
         return full
 
     def end_headers(self):
         self.send_header("Cross-Origin-Opener-Policy", "same-origin")
         self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
@@ -49,9 +64,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--models", help="serve this folder at /models/ instead of www/models")
     args = parser.parse_args()
+    if args.models:
+        Handler.models_dir = os.path.abspath(args.models)
     server = http.server.ThreadingHTTPServer((args.host, args.port), Handler)
-    print(f"Unpaired is at http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    host, port = server.server_address[:2]
+    print(f"Unpaired is at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, the native tests (cargo test) and the browser tests in headless
-# Firefox on WebGPU and CPU (wasm-pack test). Installs what is missing first.
+# Runs every test: formatting, the native tests (cargo test), the browser tests in headless
+# Firefox on WebGPU and CPU (wasm-pack test), and the web app end to end in headless Chromium and
+# Firefox (tests/e2e). Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -18,3 +19,10 @@ step "browser tests (headless Firefox: WebGPU and CPU)"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
 # --nocapture keeps the tests' own lines (which backend ran, how far from native) in the log.
 wasm-pack test --headless --firefox --release -- --test browser -- --nocapture
+
+step "web app end to end (headless Chromium and Firefox)"
+# The page runs the same release build that scripts/serve.sh serves (built once, used by both browsers).
+bash scripts/build-web.sh
+# Screenshots of each state land in test-output/e2e/.
+node --test tests/e2e/chromium.test.mjs
+node --test tests/e2e/firefox.test.mjs

@@ -1,7 +1,7 @@
 //! Translating images with a loaded model, on whatever device the caller chose. Platform-neutral:
 //! the browser layer (`web.rs`) and the native tools both drive this.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, ExecutionError, Tensor, TensorData};
 use image::RgbaImage;
 use thiserror::Error;
 
@@ -40,6 +40,15 @@ pub enum TranslateError {
     /// `translate` before any model was loaded.
     #[error("no model is loaded yet")]
     NoModel,
+    /// The device is gone (a driver reset, a GPU that went away): every later operation on it
+    /// fails, and only a new device helps.
+    #[error("the {backend} device was lost: {reason}")]
+    DeviceLost {
+        /// Which backend.
+        backend: String,
+        /// What the driver said.
+        reason: String,
+    },
     /// The device failed to run or return the result.
     #[error("the {backend} backend failed: {message}")]
     Backend {
@@ -285,11 +294,17 @@ impl Pending {
 
 /// The planar values of a read-back output, with the input they belong to.
 fn finish(
-    data: Result<burn::tensor::TensorData, impl std::fmt::Display>,
+    data: Result<TensorData, ExecutionError>,
     input: RgbaImage,
     backend: &str,
 ) -> Result<(Planar, RgbaImage), TranslateError> {
-    let data = data.map_err(|e| backend_error(backend, e))?;
+    let data = data.map_err(|error| match error {
+        ExecutionError::DevicePoisoned { reason } => TranslateError::DeviceLost {
+            backend: backend.to_string(),
+            reason,
+        },
+        other => backend_error(backend, other),
+    })?;
     let (width, height) = input.dimensions();
     let values = data
         .convert::<f32>()
@@ -312,5 +327,31 @@ fn backend_error(backend: &str, error: impl std::fmt::Display) -> TranslateError
     TranslateError::Backend {
         backend: backend.to_string(),
         message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_device_is_a_lost_device() {
+        let poisoned = Err(ExecutionError::DevicePoisoned {
+            reason: "Destroyed: Device was destroyed.".into(),
+        });
+        let error = finish(poisoned, RgbaImage::new(8, 8), "webgpu").unwrap_err();
+        assert!(
+            matches!(&error, TranslateError::DeviceLost { backend, .. } if backend == "webgpu"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the webgpu device was lost: Destroyed: Device was destroyed."
+        );
+        let other = Err(ExecutionError::WithContext {
+            reason: "out of memory".into(),
+        });
+        let error = finish(other, RgbaImage::new(8, 8), "webgpu").unwrap_err();
+        assert!(matches!(error, TranslateError::Backend { .. }), "{error:?}");
     }
 }

@@ -1,11 +1,13 @@
 //! The JavaScript API (wasm32 only): `Translator.create(backend)`, `loadModel`, `loadModelFromUrl`,
 //! `translate(imageData, direction)`. Every failure reaches JavaScript as an `Error` with a
-//! readable message; panics are reported to the console by `console_error_panic_hook`.
+//! readable message (a lost GPU device as one named `DeviceLostError`); panics are reported to
+//! the console by `console_error_panic_hook`. Works on a page and in a worker.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::tensor::Device;
+use burn::tensor::wgpu::wgpu;
 use image::RgbaImage;
 use js_sys::{Promise, Reflect, Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::JsCast;
@@ -15,7 +17,7 @@ use web_sys::{ImageData, Response};
 
 use crate::image_io;
 use crate::manifest::{Direction, ModelManifest};
-use crate::translator::Translator;
+use crate::translator::{TranslateError, Translator};
 
 /// Which compute backend to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +44,30 @@ impl BackendRequest {
     }
 }
 
+/// The page's WebGPU device. burn's wgpu runtime is initialised once per wasm instance and a lost
+/// device stays lost, so after a loss only a new instance (a reload, a new worker) gets the GPU back.
+#[derive(Clone)]
+enum WebGpu {
+    Uninitialised,
+    Ready {
+        device: Device,
+        /// wgpu's handle on the same device, kept so that [`WebTranslator::lose_webgpu_device`]
+        /// can destroy it.
+        handle: wgpu::Device,
+    },
+    Lost(String),
+}
+
 thread_local! {
-    /// The page's one WebGPU device: burn's wgpu runtime is initialised once per page.
-    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+    static WEBGPU: RefCell<WebGpu> = const { RefCell::new(WebGpu::Uninitialised) };
+}
+
+fn webgpu_state() -> WebGpu {
+    WEBGPU.with(|state| state.borrow().clone())
+}
+
+fn set_webgpu_state(new: WebGpu) {
+    WEBGPU.with(|state| *state.borrow_mut() = new);
 }
 
 /// Whether the browser exposes `navigator.gpu` and gives an adapter for it.
@@ -73,28 +96,65 @@ async fn webgpu_adapter_available() -> Result<(), String> {
 
 /// The page's WebGPU device, initialised on first use.
 pub async fn webgpu_device() -> Result<Device, String> {
-    if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
-        return Ok(device);
+    match webgpu_state() {
+        WebGpu::Ready { device, .. } => return Ok(device),
+        WebGpu::Lost(reason) => {
+            return Err(format!(
+                "the GPU device was lost ({reason}); only a reload gets it back"
+            ));
+        }
+        WebGpu::Uninitialised => {}
     }
     webgpu_adapter_available().await?;
-    let device = Device::wgpu_options()
-        .init_async()
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU could not be initialised: {e}"))?;
-    WEBGPU.with(|d| *d.borrow_mut() = Some(device.clone()));
+    set_webgpu_state(WebGpu::Ready {
+        device: device.clone(),
+        handle: setup.device,
+    });
     Ok(device)
+}
+
+/// The device a backend request resolved to.
+pub struct Selected {
+    /// The device.
+    pub device: Device,
+    /// `webgpu` or `cpu`.
+    pub name: &'static str,
+    /// Why `auto` settled for the CPU, if it did.
+    pub fallback_reason: Option<String>,
 }
 
 /// Resolves a backend request to a device and the name of the backend it runs on.
 pub async fn select_backend(request: BackendRequest) -> Result<(Device, &'static str), String> {
+    select(request).await.map(|s| (s.device, s.name))
+}
+
+/// Resolves a backend request, saying why `auto` fell back to the CPU.
+pub async fn select(request: BackendRequest) -> Result<Selected, String> {
+    let cpu = |fallback_reason| Selected {
+        device: Device::flex(),
+        name: "cpu",
+        fallback_reason,
+    };
     match request {
-        BackendRequest::Cpu => Ok((Device::flex(), "cpu")),
-        BackendRequest::WebGpu => webgpu_device().await.map(|d| (d, "webgpu")),
+        BackendRequest::Cpu => Ok(cpu(None)),
+        BackendRequest::WebGpu => webgpu_device().await.map(|device| Selected {
+            device,
+            name: "webgpu",
+            fallback_reason: None,
+        }),
         BackendRequest::Auto => match webgpu_device().await {
-            Ok(device) => Ok((device, "webgpu")),
+            Ok(device) => Ok(Selected {
+                device,
+                name: "webgpu",
+                fallback_reason: None,
+            }),
             Err(reason) => {
                 web_sys::console::info_1(&format!("Unpaired: using the CPU ({reason})").into());
-                Ok((Device::flex(), "cpu"))
+                Ok(cpu(Some(reason)))
             }
         },
     }
@@ -111,10 +171,25 @@ fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
 }
 
+/// A translation error for JavaScript. A lost device becomes an `Error` named `DeviceLostError`
+/// (and is remembered, so no later request gets the dead device), so the page can tell it from
+/// a bad image and start over on a new device.
+fn translate_error(error: TranslateError) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    if let TranslateError::DeviceLost { backend, reason } = &error {
+        js.set_name("DeviceLostError");
+        if backend == "webgpu" {
+            set_webgpu_state(WebGpu::Lost(reason.clone()));
+        }
+    }
+    js.into()
+}
+
 /// Translates photos with a CycleGAN model in the browser.
 #[wasm_bindgen(js_name = Translator)]
 pub struct WebTranslator {
     inner: Rc<RefCell<Translator>>,
+    fallback_reason: Option<String>,
 }
 
 #[wasm_bindgen(js_class = Translator)]
@@ -125,12 +200,34 @@ impl WebTranslator {
         console_error_panic_hook::set_once();
         let request = BackendRequest::parse(backend.as_deref().unwrap_or("auto"))
             .map_err(|e| JsError::new(&e))?;
-        let (device, name) = select_backend(request)
-            .await
-            .map_err(|e| JsError::new(&e))?;
+        let selected = select(request).await.map_err(|e| JsError::new(&e))?;
         Ok(WebTranslator {
-            inner: Rc::new(RefCell::new(Translator::new(device, name))),
+            inner: Rc::new(RefCell::new(Translator::new(
+                selected.device,
+                selected.name,
+            ))),
+            fallback_reason: selected.fallback_reason,
         })
+    }
+
+    /// Why `"auto"` chose the CPU (no WebGPU, no adapter, a lost device…), or `undefined`.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.fallback_reason.clone()
+    }
+
+    /// Destroys this page's WebGPU device, as a driver reset or a GPU that went away would: the
+    /// next translation on it fails with a `DeviceLostError`. For testing a page's recovery.
+    /// Returns whether there was a device to destroy.
+    #[wasm_bindgen(js_name = loseWebGpuDevice)]
+    pub fn lose_webgpu_device() -> bool {
+        match webgpu_state() {
+            WebGpu::Ready { handle, .. } => {
+                handle.destroy();
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The backend in use: `"webgpu"` or `"cpu"`.
@@ -206,11 +303,13 @@ impl WebTranslator {
             let (width, height) = (image.width(), image.height());
             let pixels =
                 image_io::rgba_from_bytes(width, height, image.data().0).map_err(js_error)?;
-            let pending = translator.start(pixels, direction).map_err(js_error)?;
+            let pending = translator
+                .start(pixels, direction)
+                .map_err(translate_error)?;
             let output = pending
                 .into_image_async(translator.backend())
                 .await
-                .map_err(js_error)?;
+                .map_err(translate_error)?;
             Ok(image_data(&output)?.into())
         })
     }

@@ -1,58 +1,197 @@
-// Placeholder page until the web app lands: loads the wasm module, says which backend it got,
-// and, when www/models/index.json lists a model, translates a picked photo with it.
-import init, { Translator } from '../pkg/unpaired.js';
+// The page: wires the settings, the model list, the translator engine, and the photo and camera
+// modes together. State a test (or a curious person) can read is mirrored on <body> as data
+// attributes: data-engine (starting | loading | ready | no-model | model-failed | failed),
+// data-backend (webgpu | cpu), data-model (in use), data-model-error (the model that just failed),
+// data-photo (working | done | error), data-translations (photos translated), data-camera (on | off).
 
-const status = document.getElementById('status');
-const say = (text, isError = false) => {
-  status.textContent = text;
-  status.classList.toggle('error', isError);
+import { CameraMode } from './camera-mode.js';
+import { CompareView } from './compare.js';
+import { backendName, Engine } from './engine.js';
+import { Cancelled } from './errors.js';
+import { chooseModel, loadIndex, modelLabel } from './model-store.js';
+import { PhotoMode } from './photo-mode.js';
+import { loadSettings, saveSetting } from './settings.js';
+import { StatusView } from './status.js';
+
+const $ = (id) => document.getElementById(id);
+const body = document.body.dataset;
+
+const settings = loadSettings();
+const status = new StatusView();
+const ui = {
+  model: $('model'),
+  direction: $('direction'),
+  backend: $('backend'),
+  maxSide: $('max-side'),
+  badge: $('engine-badge'),
+  about: $('model-about'),
+  photoButton: $('mode-photo'),
+  cameraButton: $('mode-camera'),
 };
 
-async function firstModel() {
-  const response = await fetch('models/index.json');
-  if (!response.ok) return null;
-  const index = await response.json();
-  return index.models?.[0] ?? null;
+let index = { models: [], defaultName: null };
+let loaded = null; // the entry of the model in use
+
+const engine = new Engine({
+  progress: (label, done, total) => status.progress(label, done, total),
+  busy: (label) => status.busy(label),
+  backend: showBackend,
+  model: modelReady,
+  notice: (text) => status.tell(text),
+});
+
+const current = () => ({
+  direction: ui.direction.value,
+  maxSide: Number(ui.maxSide.value),
+  modelName: loaded?.name ?? 'model',
+  mirror: settings.mirror,
+});
+const onViewChange = (view) => {
+  settings.view = view;
+  saveSetting('view', view);
+  photoCompare.setView(view);
+  cameraCompare.setView(view);
+};
+const photoCompare = new CompareView($('photo-view'), { view: settings.view, onViewChange });
+const cameraCompare = new CompareView($('camera-view'), { view: settings.view, onViewChange });
+const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current });
+const camera = new CameraMode({
+  engine,
+  status,
+  compare: cameraCompare,
+  settings: current,
+  onMirrorChange: (mirror) => {
+    settings.mirror = mirror;
+    saveSetting('mirror', mirror);
+  },
+});
+
+function showBackend({ backend, requested, fallbackReason }) {
+  body.backend = backend;
+  ui.badge.textContent = `Running on ${backendName(backend)}`;
+  if (backend === 'cpu' && requested !== 'cpu') {
+    console.info(`Unpaired: no WebGPU (${fallbackReason})`);
+    status.tellOnce('no-webgpu', 'This browser does not offer WebGPU here, so translations run on the processor (CPU), which is slower.');
+  }
+}
+
+function modelReady({ entry, manifest }) {
+  loaded = entry;
+  const previous = ui.direction.value;
+  ui.direction.replaceChildren();
+  for (const [direction, from, to] of [['a_to_b', manifest.domain_a, manifest.domain_b], ['b_to_a', manifest.domain_b, manifest.domain_a]]) {
+    if (manifest[direction]) ui.direction.add(new Option(`${from} → ${to}`, direction));
+  }
+  if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
+  ui.model.value = entry.name;
+  ui.about.textContent = manifest.description ?? '';
+  ui.about.hidden = !manifest.description;
+  setReady(true);
+  body.engine = 'ready';
+  body.model = entry.name;
+  status.say(`Ready: “${entry.name}” turns ${manifest.domain_a} into ${manifest.domain_b}${manifest.b_to_a && manifest.a_to_b ? ' and back' : ''}. Choose photos or switch to the camera.`);
+  if (!camera.running) photo.retranslate();
+}
+
+function setReady(ready) {
+  ui.model.disabled = !ready || index.models.length === 0;
+  ui.direction.disabled = !ready || ui.direction.options.length < 2;
+  ui.cameraButton.disabled = !ready;
+  photo.setEnabled(ready);
+}
+
+/** Loads `entry`; if it fails, says why and goes back to the model in use (or the default). */
+async function useModel(entry, { chosen = false } = {}) {
+  const previous = loaded;
+  setReady(false);
+  ui.model.value = entry.name;
+  body.engine = 'loading';
+  delete body.modelError;
+  try {
+    await engine.useModel(entry);
+    if (chosen) saveSetting('model', entry.name);
+  } catch (error) {
+    if (error instanceof Cancelled) return;
+    loaded = null;
+    status.say('The model could not be loaded.');
+    status.error(error, `The model “${entry.name}” could not be loaded.`);
+    if (settings.model === entry.name) saveSetting('model', null); // do not try it first next time
+    const fallback = previous ?? chooseModel(index, null);
+    if (fallback && fallback !== entry) await useModel(fallback);
+    else body.engine = 'model-failed';
+    body.modelError = entry.name;
+    ui.model.disabled = index.models.length === 0;
+  }
+}
+
+function setMode(mode) {
+  const cameraMode = mode === 'camera';
+  ui.photoButton.setAttribute('aria-pressed', String(!cameraMode));
+  ui.cameraButton.setAttribute('aria-pressed', String(cameraMode));
+  $('photo-panel').hidden = cameraMode;
+  $('camera-panel').hidden = !cameraMode;
+  photo.active = !cameraMode;
+  if (cameraMode) camera.start();
+  else camera.stop();
+}
+
+function listen() {
+  ui.model.addEventListener('change', () => {
+    const entry = index.models.find((model) => model.name === ui.model.value);
+    if (!entry) return;
+    useModel(entry, { chosen: true });
+  });
+  ui.direction.addEventListener('change', () => photo.retranslate());
+  ui.backend.addEventListener('change', async () => {
+    const backend = ui.backend.value;
+    saveSetting('backend', backend);
+    setReady(false);
+    body.engine = 'starting';
+    try {
+      await engine.start(backend);
+      if (!loaded) setReady(false);
+    } catch (error) {
+      if (error instanceof Cancelled) return;
+      body.engine = 'failed';
+      status.error(error, 'The translator could not be switched.');
+    }
+  });
+  ui.maxSide.addEventListener('change', () => {
+    saveSetting('maxSide', Number(ui.maxSide.value));
+    if (photo.active) photo.rescale();
+  });
+  ui.photoButton.addEventListener('click', () => setMode('photo'));
+  ui.cameraButton.addEventListener('click', () => setMode('camera'));
 }
 
 async function main() {
-  await init();
-  const translator = await Translator.create('auto');
-  const backend = translator.backend === 'webgpu' ? 'WebGPU (your GPU)' : 'the CPU';
-  document.body.dataset.backend = translator.backend;
-  const model = await firstModel().catch(() => null);
-  if (!model) {
-    say(`Translator ready on ${backend}. No model is installed yet.`);
+  ui.backend.value = settings.backend;
+  ui.maxSide.value = String(settings.maxSide);
+  setReady(false);
+  listen();
+  const indexLoad = loadIndex().catch((error) => {
+    status.error(error, 'The list of models could not be read.');
+    return { models: [], defaultName: null };
+  });
+  try {
+    await engine.start(settings.backend);
+  } catch (error) {
+    body.engine = 'failed';
+    status.say('The translator is not available.');
+    status.error(error, 'The translator could not start.');
     return;
   }
-  const manifest = JSON.parse(await translator.loadModelFromUrl(`models/${model.path}`));
-  say(`Translator ready on ${backend} with the model “${manifest.name}”.`);
-  const select = document.getElementById('direction');
-  for (const [value, from, to] of [['a_to_b', manifest.domain_a, manifest.domain_b], ['b_to_a', manifest.domain_b, manifest.domain_a]]) {
-    if (manifest[value]) select.add(new Option(`${from} → ${to}`, value));
+  index = await indexLoad;
+  for (const entry of index.models) ui.model.add(new Option(modelLabel(entry), entry.name));
+  const entry = chooseModel(index, settings.model);
+  if (!entry) {
+    body.engine = 'no-model';
+    status.say('No translation model is installed on this site yet.');
+    ui.about.textContent = 'Site owners: export a model with the trainer into www/models/ (it is listed in www/models/index.json); see the README.';
+    ui.about.hidden = false;
+    return;
   }
-  document.getElementById('translate').hidden = false;
-  document.getElementById('file').addEventListener('change', async (event) => {
-    const file = event.target.files[0];
-    if (!file) return;
-    try {
-      const bitmap = await createImageBitmap(file);
-      const input = document.getElementById('input');
-      input.width = bitmap.width;
-      input.height = bitmap.height;
-      const context = input.getContext('2d');
-      context.drawImage(bitmap, 0, 0);
-      say('Translating…');
-      const result = await translator.translate(context.getImageData(0, 0, bitmap.width, bitmap.height), select.value);
-      const output = document.getElementById('output');
-      output.width = result.width;
-      output.height = result.height;
-      output.getContext('2d').putImageData(result, 0, 0);
-      say(`Done on ${backend}.`);
-    } catch (error) {
-      say(`Could not translate this file: ${error.message ?? error}`, true);
-    }
-  });
+  await useModel(entry);
 }
 
-main().catch((error) => say(`The translator could not start: ${error.message ?? error}`, true));
+main();

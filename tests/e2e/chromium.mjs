@@ -1,0 +1,48 @@
+// Debian's Chromium driven by playwright-core (which never downloads a browser): WebGPU through
+// SwiftShader's software Vulkan, and a fake camera that is allowed without asking.
+
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+export const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/** Headless Chromium, with software WebGPU unless `webgpu` is false (then the page has none). */
+export function launchChromium({ webgpu = true } = {}) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: webgpu ? [...BASE_ARGS, ...WEBGPU_ARGS] : BASE_ARGS,
+  });
+}
+
+/** Waits until the page has settled on a model (or on why it has none) and returns <body>'s data. */
+export async function waitForEngine(page, timeout = 120_000) {
+  await page.waitForFunction(
+    () => ['ready', 'failed', 'no-model', 'model-failed'].includes(document.body.dataset.engine),
+    null,
+    { timeout },
+  );
+  return page.evaluate(() => ({ ...document.body.dataset }));
+}
+
+/** The RGBA bytes of a canvas. */
+export function canvasPixels(page, selector) {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(sel);
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return { width: canvas.width, height: canvas.height, rgba: Array.from(data) };
+  }, selector);
+}

@@ -1,0 +1,349 @@
+// The web app end to end in headless Chromium: what a person does, checked the way they would see
+// it, with a screenshot of each state in test-output/e2e/. Run: `node --test chromium.test.mjs`
+// here (after `npm ci`), with pkg/ built (`bash scripts/build-web.sh`).
+
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
+import {
+  compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
+} from './fixtures.mjs';
+import { startServer } from './server.mjs';
+
+const SLOW = { timeout: 300_000 }; // software WebGPU compiles its shaders on first use
+
+let server;
+let browser;
+let context;
+const requests = [];
+
+const shot = (page, name) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
+
+async function openPage(search = '', ctx = context) {
+  const page = await ctx.newPage();
+  page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+  await page.goto(server.url + search);
+  return page;
+}
+
+/** Gives the page a file through the file picker and waits until it is translated (or refused). */
+async function translateFile(page, file) {
+  await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
+  await page.setInputFiles('#file', file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.photo), null, SLOW);
+  return page.evaluate(() => document.body.dataset.photo);
+}
+
+async function assertMatchesNative(page, label) {
+  const { width, height, rgba } = await canvasPixels(page, '#photo-output');
+  assert.deepEqual({ width, height }, INPUT_SIZE, `${label}: the output has the input's size`);
+  const { worst, differing } = compareRgba(rgba, expectedPixels());
+  console.log(`${label}: output vs native translation: max |Δ| ${worst} level(s), ${differing} of ${rgba.length} channels differ`);
+  assert.ok(worst <= PIXEL_TOLERANCE, `${label}: pixels differ from the native translation by ${worst} levels`);
+}
+
+const alertText = (page) => page.locator('#alert-text').textContent();
+const noticeText = (page) => page.locator('#notice-text').textContent();
+
+describe('the web app in headless Chromium', () => {
+  before(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    server = await startServer({ models: prepareModels() });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    context.on('request', (request) => requests.push(request.url()));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('preselects the default model and translates a photo on WebGPU like the native code', SLOW, async () => {
+    const page = await openPage();
+    const state = await waitForEngine(page);
+    await shot(page, '01-ready');
+    assert.equal(state.engine, 'ready');
+    assert.equal(state.backend, 'webgpu', 'Chromium with SwiftShader offers WebGPU');
+    assert.equal(state.model, 'tiny', 'the index\'s default, though another model is listed first');
+    assert.equal(await page.inputValue('#model'), 'tiny');
+    assert.match(await page.textContent('#engine-badge'), /WebGPU/);
+    assert.equal(await page.locator('#direction option').count(), 1, 'the fixture model has one direction');
+
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await shot(page, '02-photo-webgpu');
+    await assertMatchesNative(page, 'webgpu');
+    assert.match(await page.textContent('#status-text'), /Translated “input\.png” \(48 × 40\).*WebGPU/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assert.equal(download.suggestedFilename(), 'input-tiny-a_to_b.png');
+    const saved = join(OUTPUT, 'download.png');
+    await download.saveAs(saved);
+    assert.deepEqual(pngSize(readFileSync(saved)), INPUT_SIZE, 'the downloaded PNG has the output\'s size');
+
+    await page.click('#photo-view [data-view="slider"]');
+    assert.equal(await page.locator('#photo-view .slider').isVisible(), true);
+    await page.fill('#photo-view .slider', '30');
+    await shot(page, '03-before-after');
+    const clip = await page.evaluate(() => getComputedStyle(document.querySelector('#photo-input')).clipPath);
+    assert.match(clip, /inset\(0(px)? 70%/, 'the original shows left of the divider');
+    await page.close();
+  });
+
+  it('keeps the model in the browser cache: a reload downloads no weights', SLOW, async () => {
+    const weights = () => requests.filter((url) => url.endsWith('/tiny/a_to_b.bpk')).length;
+    const before = weights();
+    assert.ok(before >= 1, 'the first visit downloaded the weights');
+    const page = await openPage();
+    assert.equal((await waitForEngine(page)).engine, 'ready');
+    assert.equal(weights(), before, 'the second visit took them from the cache');
+    await page.close();
+  });
+
+  it('translates several files in a row and lists each', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
+    await page.setInputFiles('#file', [
+      { name: 'input.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) },
+      { name: 'second.png', mimeType: 'image/png', buffer: makePng(64, 48) },
+      { name: 'third.png', mimeType: 'image/png', buffer: makePng(40, 56) },
+    ]);
+    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    await shot(page, '04-several-photos');
+    const names = await page.locator('#history-list li span').allTextContents();
+    assert.deepEqual(names, ['third.png', 'second.png', 'input.png']);
+    const { width, height } = await canvasPixels(page, '#photo-output');
+    assert.deepEqual({ width, height }, { width: 40, height: 56 }, 'the last one is shown');
+    await page.getByRole('button', { name: 'Show input.png' }).click();
+    await assertMatchesNative(page, 'webgpu, shown again from the list');
+    await page.close();
+  });
+
+  it('scales photos down to the largest side chosen', SLOW, async () => {
+    const page = await openPage('?backend=cpu'); // the CPU is quicker than software WebGPU at this size
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, { name: 'wide.png', mimeType: 'image/png', buffer: makePng(600, 400) }), 'done');
+    const size = async (selector) => {
+      const { width, height } = await canvasPixels(page, selector);
+      return { width, height };
+    };
+    assert.deepEqual(await size('#photo-output'), { width: 512, height: 341 }, 'the default largest side is 512');
+    assert.deepEqual(await size('#photo-input'), { width: 512, height: 341 }, 'the original is shown at the size translated');
+    await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
+    await page.selectOption('#max-side', '256');
+    await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
+    assert.deepEqual(await size('#photo-output'), { width: 256, height: 171 }, 'the photo on screen is translated again at the new size');
+    await page.close();
+  });
+
+  it('recovers when the GPU device is lost', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    const worker = page.workers().find((w) => w.url().endsWith('/translator-worker.js'));
+    // What a driver reset or an unplugged GPU does: the device is destroyed under the translator.
+    const destroyed = await worker.evaluate(() =>
+      import(new URL('./pkg/unpaired.js', self.location.href).href).then((m) => m.Translator.loseWebGpuDevice()));
+    assert.equal(destroyed, true);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done', 'the next photo is still translated');
+    await shot(page, '05-device-lost-recovered');
+    assert.match(await noticeText(page), /graphics card stopped responding/);
+    assert.equal(await page.evaluate(() => document.body.dataset.backend), 'webgpu', 'a new device on the GPU');
+    await assertMatchesNative(page, 'webgpu after recovery');
+    await page.close();
+  });
+
+  it('the CPU override translates the same', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await page.selectOption('#backend', 'cpu');
+    // The translator restarts on the CPU and translates the photo on screen again.
+    await page.waitForFunction(() => document.body.dataset.backend === 'cpu' && document.body.dataset.translations === '2', null, SLOW);
+    await shot(page, '06-cpu');
+    assert.match(await page.textContent('#engine-badge'), /CPU/);
+    assert.match(await page.textContent('#status-text'), /processor \(CPU\)/);
+    await assertMatchesNative(page, 'cpu');
+    assert.equal(await page.locator('#notice').isVisible(), false, 'choosing the CPU is not a fallback to warn about');
+    await page.close();
+    const next = await openPage();
+    assert.equal((await waitForEngine(next)).backend, 'cpu', 'the choice is remembered');
+    await next.selectOption('#backend', 'auto');
+    await next.waitForFunction(() => document.body.dataset.backend === 'webgpu' && document.body.dataset.engine === 'ready', null, SLOW);
+    await next.close();
+  });
+
+  it('explains a damaged file, a file that is not a picture, and a picture too small', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    const damaged = { name: 'damaged.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG).subarray(0, 100) };
+    assert.equal(await translateFile(page, damaged), 'error');
+    await shot(page, '07-damaged-file');
+    assert.match(await alertText(page), /“damaged\.png” could not be opened: the file seems damaged or incomplete/);
+    assert.equal(await page.locator('#alert').isVisible(), true);
+
+    assert.equal(await translateFile(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }), 'error');
+    await shot(page, '08-not-a-picture');
+    assert.match(await alertText(page), /“notes\.txt” is not a picture/);
+
+    assert.equal(await translateFile(page, { name: 'dot.png', mimeType: 'image/png', buffer: makePng(4, 4) }), 'error');
+    assert.match(await alertText(page), /too small to translate/);
+
+    // The page carries on: the next good photo is translated and the message goes away.
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    assert.equal(await page.locator('#alert').isVisible(), false);
+    await page.close();
+  });
+
+  it('explains a model that fails to load and keeps the one that works', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    await page.selectOption('#model', 'broken');
+    await page.waitForFunction(() => document.body.dataset.modelError === 'broken' && document.body.dataset.engine === 'ready', null, SLOW);
+    assert.equal(await page.evaluate(() => document.body.dataset.model), 'tiny');
+    await shot(page, '09-model-failed');
+    assert.match(await alertText(page), /The model “broken” could not be loaded: its files are damaged/);
+    assert.equal(await page.inputValue('#model'), 'tiny', 'back to the model that works');
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await page.close();
+    const next = await openPage();
+    assert.equal((await waitForEngine(next)).model, 'tiny', 'a model that failed is not tried first next time');
+    await next.close();
+  });
+
+  it('camera: live frames with a rate, mirror, pause, snapshot, and off when leaving', SLOW, async () => {
+    const page = await openPage('?maxSide=256');
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 3, null, SLOW);
+    assert.match(await page.textContent('#fps'), /\d+(\.\d)? frames per second · \d+(\.\d)? m?s per frame/);
+    const { width, height, rgba } = await canvasPixels(page, '#camera-output');
+    assert.deepEqual({ width, height }, { width: 256, height: 192 }, 'the fake camera\'s 640×480 at the largest side chosen');
+    assert.ok(rgba.some((v, i) => i % 4 !== 3 && v !== rgba[0]), 'the translated frame is not blank');
+    await shot(page, '10-camera');
+
+    const mirrored = () => page.evaluate(() => document.querySelector('#camera-view .compare').classList.contains('mirrored'));
+    const initial = await mirrored();
+    await page.click('#mirror');
+    assert.equal(await mirrored(), !initial);
+
+    const frames = () => page.evaluate(() => Number(document.querySelector('#fps').dataset.frames));
+    await page.click('#camera-pause');
+    await page.waitForFunction(() => document.querySelector('#fps').dataset.busy === 'false', null, SLOW); // the frame under way finishes
+    const paused = await frames();
+    await page.waitForTimeout(1500);
+    assert.equal(await frames(), paused, 'no frames while paused');
+    assert.equal(await page.textContent('#fps'), 'Paused');
+    await shot(page, '11-camera-paused');
+    await page.click('#camera-pause');
+    await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) > n, paused, SLOW);
+
+    const [snapshot] = await Promise.all([page.waitForEvent('download'), page.click('#snapshot')]);
+    assert.match(snapshot.suggestedFilename(), /^camera-.*-tiny-a_to_b\.png$/);
+    const saved = join(OUTPUT, 'snapshot.png');
+    await snapshot.saveAs(saved);
+    assert.deepEqual(pngSize(readFileSync(saved)), { width: 256, height: 192 });
+
+    await page.evaluate(() => { window.cameraTracks = document.querySelector('#video').srcObject.getTracks(); });
+    await page.click('#mode-photo');
+    const off = await page.evaluate(() => ({
+      state: document.body.dataset.camera,
+      source: document.querySelector('#video').srcObject,
+      tracks: window.cameraTracks.map((track) => track.readyState),
+    }));
+    assert.deepEqual(off, { state: 'off', source: null, tracks: ['ended'] }, 'the camera is switched off');
+    await page.close();
+  });
+
+  it('camera: says so when access is denied', SLOW, async () => {
+    const denied = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    await denied.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    const page = await openPage('', denied);
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    await page.locator('#alert').waitFor({ state: 'visible' });
+    await shot(page, '12-camera-denied');
+    assert.match(await alertText(page), /The camera is blocked\. Allow camera access/);
+    assert.equal(await page.textContent('#fps'), 'Camera off');
+    await denied.close();
+  });
+
+  it('says so when no model is installed', SLOW, async () => {
+    const empty = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    await empty.route('**/models/index.json', (route) => route.fulfill({ contentType: 'application/json', body: '{ "models": [] }' }));
+    const page = await openPage('', empty);
+    assert.equal((await waitForEngine(page)).engine, 'no-model');
+    await shot(page, '13-no-model');
+    assert.equal(await page.textContent('#status-text'), 'No translation model is installed on this site yet.');
+    assert.equal(await page.isDisabled('#file'), true);
+    assert.equal(await page.isDisabled('#mode-camera'), true);
+    await empty.close();
+  });
+
+  it('without WebGPU: says so once and translates on the CPU', SLOW, async () => {
+    const plain = await launchChromium({ webgpu: false });
+    try {
+      const page = await (await plain.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+      await page.goto(server.url);
+      const state = await waitForEngine(page);
+      assert.equal(state.backend, 'cpu');
+      assert.match(await noticeText(page), /does not offer WebGPU here, so translations run on the processor \(CPU\)/);
+      assert.equal(await translateFile(page, INPUT_PNG), 'done');
+      await shot(page, '14-no-webgpu');
+      await assertMatchesNative(page, 'cpu without WebGPU');
+      await page.click('#notice-close');
+      assert.equal(await translateFile(page, INPUT_PNG), 'done');
+      assert.equal(await page.locator('#notice').isVisible(), false, 'said once, not on every photo');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('fits a phone-sized screen, with every control labelled and reachable by keyboard', SLOW, async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await openPage('', phone);
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await shot(page, '15-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button, textarea')]
+      .filter((el) => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+      .map((el) => el.id || el.outerHTML));
+    assert.deepEqual(unlabelled, [], 'controls without a label');
+
+    const reached = new Set();
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.dataset.view || ''));
+    }
+    for (const id of ['model', 'backend', 'max-side', 'mode-photo', 'mode-camera', 'file', 'download', 'side', 'slider']) {
+      assert.ok(reached.has(id), `Tab reaches #${id} (reached: ${[...reached].join(', ')})`);
+    }
+    await phone.close();
+  });
+
+  it('asks nothing of any other site, and its Content-Security-Policy forbids it', SLOW, async () => {
+    const origin = new URL(server.url).origin;
+    const elsewhere = requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    assert.deepEqual(elsewhere, [], 'requests to other sites');
+    assert.ok(requests.length > 10, `requests were recorded (${requests.length})`);
+    const page = await openPage();
+    await waitForEngine(page);
+    const blocked = await page.evaluate(async () => {
+      const violation = new Promise((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true }));
+      const fetched = await fetch('https://example.com/').then(() => 'fetched', () => 'refused');
+      return { fetched, directive: await violation };
+    });
+    assert.deepEqual(blocked, { fetched: 'refused', directive: 'connect-src' });
+    writeFileSync(join(OUTPUT, 'requests.txt'), `${requests.join('\n')}\n`);
+    await page.close();
+  });
+});

@@ -1,0 +1,53 @@
+// Smoke run of the page in headless Firefox (geckodriver): it starts on WebGPU, loads the default
+// model, and translates the fixture photo like the native code. The wasm crate's own browser tests
+// (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, OUTPUT, PIXEL_TOLERANCE, prepareModels } from './fixtures.mjs';
+import { startServer } from './server.mjs';
+import { Firefox } from './webdriver.mjs';
+
+describe('the web app in headless Firefox', () => {
+  let server;
+  let firefox;
+
+  before(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    server = await startServer({ models: prepareModels() });
+    firefox = await Firefox.start();
+  });
+
+  after(async () => {
+    await firefox?.quit();
+    await server?.stop();
+  });
+
+  it('loads, runs on WebGPU and translates a photo like the native code', { timeout: 300_000 }, async () => {
+    console.log(`Firefox ${firefox.capabilities.browserVersion}`);
+    await firefox.navigate(server.url);
+    await firefox.waitFor("return ['ready', 'failed', 'no-model', 'model-failed'].includes(document.body.dataset.engine)");
+    const state = await firefox.execute('return { ...document.body.dataset }');
+    assert.equal(state.engine, 'ready');
+    assert.equal(state.model, 'tiny');
+    assert.equal(state.backend, 'webgpu', 'Firefox with Mesa\'s software Vulkan offers WebGPU (webdriver.json\'s preferences)');
+
+    await firefox.chooseFile('#file', INPUT_PNG);
+    await firefox.waitFor("return ['done', 'error'].includes(document.body.dataset.photo)");
+    writeFileSync(join(OUTPUT, '16-firefox.png'), await firefox.screenshot());
+    const photo = await firefox.execute("return [document.body.dataset.photo, document.getElementById('alert-details').textContent]");
+    assert.equal(photo[0], 'done', `translation failed: ${photo[1]}`);
+
+    const { width, height, rgba } = await firefox.execute(`
+      const canvas = document.getElementById('photo-output');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      return { width: canvas.width, height: canvas.height, rgba: Array.from(data) };`);
+    assert.deepEqual({ width, height }, INPUT_SIZE);
+    const { worst, differing } = compareRgba(rgba, expectedPixels());
+    console.log(`firefox webgpu: output vs native translation: max |Δ| ${worst} level(s), ${differing} of ${rgba.length} channels differ`);
+    assert.ok(worst <= PIXEL_TOLERANCE, `pixels differ from the native translation by ${worst} levels`);
+  });
+});

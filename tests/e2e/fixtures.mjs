@@ -1,0 +1,116 @@
+// What the end-to-end tests feed the page and what they expect back: the committed tiny model
+// imported from PyTorch (tests/fixtures/pytorch/web), its input image, and the native translation
+// of that image; a models folder for the test server; small PNGs made on the spot.
+
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const OUTPUT = join(ROOT, 'test-output', 'e2e');
+const PYTORCH = join(ROOT, 'tests', 'fixtures', 'pytorch');
+
+/** tiny_G.pth's export: a 48×40 input and its native (Flex) translation, planar f32 CHW in [-1, 1]. */
+export const INPUT_PNG = join(PYTORCH, 'input.png');
+export const INPUT_SIZE = { width: 48, height: 40 };
+
+/**
+ * How far a page pixel may be from the native translation, in levels of 255 per channel.
+ * Native Flex and the browser (WebGPU or wasm CPU) agree within 1e-4 on outputs in [-1, 1]
+ * (tests/browser.rs; measured ≤ 4e-6), which is 0.013 of one 8-bit level (2/255). Rounding to
+ * u8 turns that into an exact match except for values within 1e-4 of a half level, which may
+ * land on the neighbouring level: so at most 1. (putImageData/getImageData is exact for opaque
+ * pixels; the PNG input has no colour profile, so decoding does not change it.)
+ */
+export const PIXEL_TOLERANCE = 1;
+
+/** The native translation as RGBA bytes, rounded as image_io::from_planar does. */
+export function expectedPixels() {
+  const bytes = readFileSync(join(PYTORCH, 'expected_G.f32'));
+  const planar = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const { width, height } = INPUT_SIZE;
+  const plane = width * height;
+  if (planar.length !== 3 * plane) throw new Error(`expected_G.f32 holds ${planar.length} values, not 3×${plane}`);
+  const rgba = new Uint8Array(plane * 4);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.min(255, Math.max(0, Math.round((planar[c * plane + i] + 1) * 127.5)));
+    rgba[i * 4 + 3] = 255;
+  }
+  return rgba;
+}
+
+/** The largest per-channel difference and how many channels differ at all. */
+export function compareRgba(actual, expected) {
+  if (actual.length !== expected.length) throw new Error(`${actual.length} bytes, expected ${expected.length}`);
+  let worst = 0;
+  let differing = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    if (diff > 0) differing += 1;
+    worst = Math.max(worst, diff);
+  }
+  return { worst, differing };
+}
+
+/**
+ * A models folder for the test server: `broken` (listed first; its weights are cut short, so it
+ * fails its checksum) and `tiny` (the fixture model), with `tiny` as the index's default.
+ */
+export function prepareModels(dir = join(OUTPUT, 'models')) {
+  rmSync(dir, { recursive: true, force: true });
+  const manifest = JSON.parse(readFileSync(join(PYTORCH, 'web', 'manifest.json'), 'utf8'));
+  mkdirSync(join(dir, 'tiny'), { recursive: true });
+  for (const file of ['manifest.json', 'a_to_b.bpk']) copyFileSync(join(PYTORCH, 'web', file), join(dir, 'tiny', file));
+  mkdirSync(join(dir, 'broken'), { recursive: true });
+  writeFileSync(join(dir, 'broken', 'manifest.json'), JSON.stringify({ ...manifest, name: 'broken' }, null, 2));
+  writeFileSync(join(dir, 'broken', 'a_to_b.bpk'), readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')).subarray(0, 1000));
+  const entry = (name) => ({ name, path: `${name}/manifest.json`, domain_a: manifest.domain_a, domain_b: manifest.domain_b, directions: ['a_to_b'] });
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ default: 'tiny', models: [entry('broken'), entry('tiny')] }, null, 2));
+  return dir;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'ascii');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/** An RGB PNG of `width × height` filled by `colour(x, y) → [r, g, b]`. */
+export function makePng(width, height, colour = (x, y) => [x * 40 % 256, y * 40 % 256, 128]) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set(colour(x, y), y * (1 + width * 3) + 1 + x * 3);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Width and height from a PNG's header, or null if it is not a PNG. */
+export function pngSize(bytes) {
+  if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('ascii', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}

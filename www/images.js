@@ -1,0 +1,99 @@
+// Pictures in and out: decoding a chosen, dropped or pasted file, scaling it to the largest side
+// the person allows, and saving a canvas as a PNG download.
+
+import { FriendlyError } from './errors.js';
+
+/** The generator needs at least this many pixels on each side. */
+export const MIN_SIDE = 8;
+
+/** Formats browsers commonly decode: a failure on one of these means a damaged file. */
+const COMMON_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/avif', 'image/x-icon', 'image/vnd.microsoft.icon'];
+
+/** Decodes an image file into an ImageBitmap, or throws a FriendlyError that says why not. */
+export async function decodeFile(file) {
+  const name = file.name || 'The pasted picture';
+  const type = file.type || '';
+  if (type && !type.startsWith('image/')) {
+    throw new FriendlyError('not-image', `“${name}” is not a picture. Choose a photo (JPEG, PNG, WebP or GIF).`,
+      new Error(`file type ${type}`));
+  }
+  if (file.size === 0) {
+    throw new FriendlyError('damaged-image', `“${name}” is empty.`, new Error('0 bytes'));
+  }
+  try {
+    return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+  } catch (error) {
+    if (!type || COMMON_TYPES.includes(type)) {
+      throw new FriendlyError('damaged-image', `“${name}” could not be opened: the file seems damaged or incomplete.`, error);
+    }
+    throw new FriendlyError('unsupported-image', `This browser cannot open “${name}” (${type}). Try a JPEG or PNG.`, error);
+  }
+}
+
+/** The size that fits `width × height` within `maxSide`, keeping the aspect ratio. */
+export function fitWithin(width, height, maxSide) {
+  const longest = Math.max(width, height);
+  if (longest <= maxSide) return { width, height };
+  const scale = maxSide / longest;
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/**
+ * Draws `source` (an ImageBitmap, a video, a canvas) into `canvas`, scaled down to `maxSide`,
+ * and returns the pixels. Throws a FriendlyError for pictures too small to translate.
+ */
+export function drawScaled(source, sourceWidth, sourceHeight, canvas, maxSide, name = 'This picture') {
+  const { width, height } = fitWithin(sourceWidth, sourceHeight, maxSide);
+  if (width < MIN_SIDE || height < MIN_SIDE) {
+    throw new FriendlyError('too-small', `${name} is too small to translate (${sourceWidth} × ${sourceHeight} pixels, or less once scaled to ${maxSide} pixels); it needs at least ${MIN_SIDE} × ${MIN_SIDE}.`,
+      new Error(`scaled size ${width}×${height}`));
+  }
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(source, 0, 0, width, height);
+  return context.getImageData(0, 0, width, height);
+}
+
+/** Shows an ImageData in a canvas of its size. */
+export function paint(canvas, image) {
+  if (canvas.width !== image.width) canvas.width = image.width;
+  if (canvas.height !== image.height) canvas.height = image.height;
+  canvas.getContext('2d').putImageData(image, 0, 0);
+}
+
+/** The canvas as a PNG, mirrored left-right if asked. */
+export function toPng(canvas, { mirror = false } = {}) {
+  let source = canvas;
+  if (mirror) {
+    source = document.createElement('canvas');
+    source.width = canvas.width;
+    source.height = canvas.height;
+    const context = source.getContext('2d');
+    context.translate(canvas.width, 0);
+    context.scale(-1, 1);
+    context.drawImage(canvas, 0, 0);
+  }
+  return new Promise((resolve, reject) =>
+    source.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded as PNG'))), 'image/png'));
+}
+
+/** Saves a blob as a file through the browser's download (nothing is sent anywhere). */
+export function download(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** "holiday.jpg" → "holiday-horse2zebra-a_to_b.png". */
+export function resultName(sourceName, modelName, direction) {
+  const stem = (sourceName || 'picture').replace(/\.[^.]*$/, '') || 'picture';
+  return `${stem}-${modelName}-${direction}.png`;
+}

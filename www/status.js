@@ -1,0 +1,98 @@
+// The page's messages: a status line with a progress bar (what is happening now), a notice (said
+// once, dismissible) and an alert (something went wrong, with technical details on request).
+
+import { explain } from './errors.js';
+
+const $ = (id) => document.getElementById(id);
+
+const MB = 1e6;
+const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
+
+/** "312 ms", "2.4 s". */
+export function formatMs(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export class StatusView {
+  constructor() {
+    this.text = $('status-text');
+    this.bar = $('progress');
+    this.notice = $('notice');
+    this.noticeText = $('notice-text');
+    this.alert = $('alert');
+    this.alertText = $('alert-text');
+    this.alertDetails = $('alert-details');
+    this.timer = null;
+    this.shownNotices = new Set();
+    $('notice-close').addEventListener('click', () => { this.notice.hidden = true; });
+    $('alert-close').addEventListener('click', () => this.clearAlert());
+  }
+
+  /** A plain status sentence; stops any progress display. */
+  say(text) {
+    this.stopTimer();
+    this.text.textContent = text;
+    this.bar.hidden = true;
+  }
+
+  /** A download in progress: `label` and "3.1 of 22 MB". */
+  progress(label, loaded, total) {
+    this.stopTimer();
+    this.bar.hidden = false;
+    if (total > 0) {
+      this.bar.max = total;
+      this.bar.value = Math.min(loaded, total);
+      this.text.textContent = `${label} ${megabytes(loaded)} of ${megabytes(total)} MB`;
+    } else {
+      this.bar.removeAttribute('value'); // indeterminate
+      this.text.textContent = `${label} ${megabytes(loaded)} MB`;
+    }
+  }
+
+  /** Work of unknown length: an indeterminate bar and the seconds elapsed, so it never looks stuck. */
+  busy(label) {
+    this.stopTimer();
+    this.bar.hidden = false;
+    this.bar.removeAttribute('value');
+    const started = performance.now();
+    const tick = () => {
+      const seconds = (performance.now() - started) / 1000;
+      this.text.textContent = seconds < 1 ? label : `${label} ${seconds.toFixed(0)} s`;
+    };
+    tick();
+    this.timer = setInterval(tick, 500);
+  }
+
+  stopTimer() {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Something worth knowing that needs no action (the translator was restarted, …). */
+  tell(text) {
+    this.noticeText.textContent = text;
+    this.notice.hidden = false;
+  }
+
+  /** Like `tell`, but only the first time in this visit for each `key`. */
+  tellOnce(key, text) {
+    if (this.shownNotices.has(key)) return;
+    this.shownNotices.add(key);
+    this.tell(text);
+  }
+
+  /** Shows what went wrong: the friendly sentence, with the technical message folded away. */
+  error(error, fallback) {
+    const { text, details } = explain(error, fallback);
+    this.alertText.textContent = text;
+    this.alertDetails.textContent = details || '(none)';
+    this.alert.hidden = false;
+    this.alert.dataset.kind = error?.kind ?? 'unexpected';
+    console.warn(`Unpaired: ${text}`, error);
+  }
+
+  clearAlert() {
+    this.alert.hidden = true;
+    delete this.alert.dataset.kind;
+  }
+}
