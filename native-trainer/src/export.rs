@@ -27,6 +27,8 @@ pub struct WebModel<'a> {
     pub a_to_b: Option<&'a ResnetGenerator>,
     /// G_B (B → A), if any.
     pub b_to_a: Option<&'a ResnetGenerator>,
+    /// Make it the web app's preselected model.
+    pub make_default: bool,
 }
 
 /// One model in `index.json`.
@@ -47,6 +49,9 @@ pub struct IndexEntry {
 /// `index.json`: every model in a models folder, for the web app's model picker.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelIndex {
+    /// The model the web app preselects (an entry's `name`); absent: the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     /// The models, in the order they were added.
     pub models: Vec<IndexEntry>,
 }
@@ -90,12 +95,12 @@ pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
         description: model.description.clone(),
     };
     write_atomically(&dir.join("manifest.json"), manifest.to_json().as_bytes())?;
-    add_to_index(dir, &manifest)?;
+    add_to_index(dir, &manifest, model.make_default)?;
     Ok(manifest)
 }
 
 /// Adds or replaces the model's entry in the `index.json` beside its folder.
-fn add_to_index(dir: &Path, manifest: &ModelManifest) -> Result<()> {
+fn add_to_index(dir: &Path, manifest: &ModelManifest, make_default: bool) -> Result<()> {
     let dir = dir.canonicalize()?;
     let (Some(parent), Some(folder)) = (dir.parent(), dir.file_name()) else {
         return Ok(());
@@ -116,6 +121,9 @@ fn add_to_index(dir: &Path, manifest: &ModelManifest) -> Result<()> {
     match index.models.iter_mut().find(|e| e.path == entry.path) {
         Some(existing) => *existing = entry,
         None => index.models.push(entry),
+    }
+    if make_default {
+        index.default = Some(manifest.name.clone());
     }
     let text = serde_json::to_string_pretty(&index)? + "\n";
     write_atomically(&index_path, text.as_bytes())
@@ -162,6 +170,9 @@ pub struct ExportArgs {
     /// Free text for the manifest (data, licence, scores).
     #[arg(long)]
     pub description: Option<String>,
+    /// Make it the model the web app preselects (`default` in index.json).
+    #[arg(long = "default")]
+    pub make_default: bool,
 }
 
 /// Domain names from a dataset folder called `X2Y` (horse2zebra → horse, zebra).
@@ -228,6 +239,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             description: Some(description),
             a_to_b: Some(&g_a),
             b_to_a: Some(&g_b),
+            make_default: args.make_default,
         },
         &out,
     )

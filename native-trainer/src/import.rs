@@ -62,6 +62,9 @@ pub struct ImportArgs {
     /// Output folder [default: www/models/NAME].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Make it the model the web app preselects (`default` in index.json).
+    #[arg(long = "default")]
+    pub make_default: bool,
 }
 
 /// Converts and exports; returns the manifest written.
@@ -100,6 +103,7 @@ pub fn run(args: &ImportArgs) -> Result<ModelManifest> {
             )),
             a_to_b: Some(&a_to_b),
             b_to_a: b_to_a.as_ref(),
+            make_default: args.make_default,
         },
         &out,
     )

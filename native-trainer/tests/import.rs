@@ -147,6 +147,7 @@ fn import_args(out: &Path, from_b: Option<&str>) -> ImportArgs {
         train_size: 64,
         precision: PrecisionArg::F32,
         out: Some(out.to_path_buf()),
+        make_default: false,
     }
 }
 

@@ -193,13 +193,20 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         domain_a: None,
         domain_b: None,
         description: None,
+        make_default: true,
     })
     .unwrap();
     assert_eq!(
         (manifest.domain_a.as_str(), manifest.domain_b.as_str()),
         ("red", "blue")
     );
-    assert!(www.join("index.json").is_file());
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(www.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        index["default"], "tiny",
+        "export --default marks the preselected model"
+    );
+    assert_eq!(index["models"][0]["path"], "tiny/manifest.json");
     let web = load_web_model(&www.join("tiny"));
     let input = native_trainer::data::to_tensor(&held_out[0], &device);
     let ours = web
