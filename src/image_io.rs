@@ -8,7 +8,7 @@
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor, TensorData};
 use image::imageops::FilterType;
-use image::{Rgba, RgbaImage};
+use image::{ImageBuffer, Pixel, Rgba, RgbaImage};
 use thiserror::Error;
 
 /// The longest side translated as is by default; larger images are scaled down to it.
@@ -87,6 +87,19 @@ pub fn padded_side(side: u32) -> usize {
     (side as usize).div_ceil(SIZE_MULTIPLE) * SIZE_MULTIPLE
 }
 
+/// The red, green and blue planes of an 8-bit image as `[3, h, w]` values in [-1, 1]
+/// (`x / 127.5 - 1`, the reference's `Normalize(0.5, 0.5)`); alpha is ignored.
+pub fn to_planar<P: Pixel<Subpixel = u8>>(image: &ImageBuffer<P, Vec<u8>>) -> Vec<f32> {
+    let plane = image.width() as usize * image.height() as usize;
+    let mut planar = vec![0f32; 3 * plane];
+    for (i, pixel) in image.pixels().enumerate() {
+        for (c, &value) in pixel.to_rgb().0.iter().enumerate() {
+            planar[c * plane + i] = value as f32 / 127.5 - 1.0;
+        }
+    }
+    planar
+}
+
 /// RGBA pixels → `[1, 3, H', W']` in [-1, 1] (`x / 127.5 - 1`, the reference's normalisation),
 /// reflect-padded at the bottom and right to multiples of 4. Alpha is ignored.
 pub fn to_tensor(image: &RgbaImage, device: &Device) -> Result<Tensor<4>, ImageError> {
@@ -95,13 +108,7 @@ pub fn to_tensor(image: &RgbaImage, device: &Device) -> Result<Tensor<4>, ImageE
         return Err(ImageError::TooSmall { width, height });
     }
     let (w, h) = (width as usize, height as usize);
-    let mut planar = vec![0f32; 3 * w * h];
-    for (i, pixel) in image.pixels().enumerate() {
-        for c in 0..3 {
-            planar[c * w * h + i] = pixel[c] as f32 / 127.5 - 1.0;
-        }
-    }
-    let tensor = Tensor::<4>::from_data(TensorData::new(planar, [1, 3, h, w]), device);
+    let tensor = Tensor::<4>::from_data(TensorData::new(to_planar(image), [1, 3, h, w]), device);
     let (pad_h, pad_w) = (padded_side(height) - h, padded_side(width) - w);
     Ok(if pad_h == 0 && pad_w == 0 {
         tensor

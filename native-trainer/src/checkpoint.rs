@@ -56,6 +56,28 @@ pub fn epoch_label(epoch: usize) -> String {
     format!("epoch_{epoch}")
 }
 
+/// The snapshot an `--epoch` option names: `latest` or `epoch_N`.
+pub fn label(epoch: &str) -> Result<String> {
+    if epoch == LATEST {
+        return Ok(LATEST.to_string());
+    }
+    match epoch.parse::<usize>() {
+        Ok(n) => Ok(epoch_label(n)),
+        Err(_) => bail!("--epoch must be 'latest' or an epoch number, got '{epoch}'"),
+    }
+}
+
+/// The folder of the snapshot `--epoch` names, which must exist (for `test` and `export`).
+pub fn trained(run_dir: &Path, epoch: &str) -> Result<PathBuf> {
+    let label = label(epoch)?;
+    find(run_dir, &label).with_context(|| {
+        format!(
+            "{} has no snapshot '{label}': train it first",
+            run_dir.display()
+        )
+    })
+}
+
 /// Writes the whole training state as snapshot `label` of `run_dir`.
 pub fn save(run_dir: &Path, label: &str, gan: &CycleGan, state: &TrainingState) -> Result<()> {
     let partial = run_dir.join(format!("{label}.partial"));

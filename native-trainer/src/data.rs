@@ -17,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
+use unpaired::image_io;
 
 /// File extensions read as images (the reference's list, plus WebP).
 pub const IMAGE_EXTENSIONS: [&str; 9] = [
@@ -199,24 +200,11 @@ pub fn read_rgb(path: &Path) -> Result<RgbImage> {
     Ok(image.into_rgb8())
 }
 
-/// An image as a `[3, h, w]` tensor's values in [-1, 1] (the reference's `Normalize(0.5, 0.5)`).
-pub fn to_planar(image: &RgbImage) -> Vec<f32> {
-    let (w, h) = image.dimensions();
-    let plane = (w * h) as usize;
-    let mut out = vec![0.0; 3 * plane];
-    for (i, pixel) in image.pixels().enumerate() {
-        for c in 0..3 {
-            out[c * plane + i] = pixel[c] as f32 / 127.5 - 1.0;
-        }
-    }
-    out
-}
-
-/// `[1, 3, h, w]` on `device`.
+/// `[1, 3, h, w]` values in [-1, 1] on `device`.
 pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
     let (w, h) = image.dimensions();
     Tensor::from_data(
-        TensorData::new(to_planar(image), [1, 3, h as usize, w as usize]),
+        TensorData::new(image_io::to_planar(image), [1, 3, h as usize, w as usize]),
         device,
     )
 }
@@ -331,7 +319,7 @@ impl UnalignedDataset {
                 Ok(image) => {
                     let image = self.transform.apply(&image, rng);
                     let (w, h) = image.dimensions();
-                    return Ok((to_planar(&image), (h as usize, w as usize)));
+                    return Ok((image_io::to_planar(&image), (h as usize, w as usize)));
                 }
                 Err(error) => {
                     if let Ok(mut bad) = self.bad.lock()

@@ -129,6 +129,15 @@ fn add_to_index(dir: &Path, manifest: &ModelManifest, make_default: bool) -> Res
     write_atomically(&index_path, text.as_bytes())
 }
 
+/// `--name` becomes a folder name (of a run, of a web model): no separators, not `..`.
+pub fn ensure_plain_name(name: &str) -> Result<()> {
+    anyhow::ensure!(
+        !name.is_empty() && !name.contains(['/', '\\']) && name != "..",
+        "--name must be a plain folder name, got '{name}'"
+    );
+    Ok(())
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut temporary = PathBuf::from(path);
@@ -185,27 +194,9 @@ fn domains_from_dataroot(dataroot: &Path) -> Option<(String, String)> {
 /// Exports both generators of a trained run as a web model.
 pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
     use crate::checkpoint;
-    anyhow::ensure!(
-        !args.name.is_empty() && !args.name.contains(['/', '\\']) && args.name != "..",
-        "--name must be a plain folder name, got '{}'",
-        args.name
-    );
+    ensure_plain_name(&args.name)?;
     let run_dir = args.checkpoints_dir.join(&args.name);
-    let label = if args.epoch == checkpoint::LATEST {
-        args.epoch.clone()
-    } else {
-        checkpoint::epoch_label(
-            args.epoch
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--epoch must be 'latest' or a number"))?,
-        )
-    };
-    let snapshot = checkpoint::find(&run_dir, &label).with_context(|| {
-        format!(
-            "{} has no snapshot '{label}': train it first",
-            run_dir.display()
-        )
-    })?;
+    let snapshot = checkpoint::trained(&run_dir, &args.epoch)?;
     let state = checkpoint::read_state(&snapshot)?;
     let device = burn::tensor::Device::flex();
     let g_a = checkpoint::load_generator(&snapshot, "G_A", &state.generator, &device)?;

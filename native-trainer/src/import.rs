@@ -69,11 +69,7 @@ pub struct ImportArgs {
 
 /// Converts and exports; returns the manifest written.
 pub fn run(args: &ImportArgs) -> Result<ModelManifest> {
-    anyhow::ensure!(
-        !args.name.is_empty() && !args.name.contains(['/', '\\']) && args.name != "..",
-        "--name must be a plain folder name, got '{}'",
-        args.name
-    );
+    crate::export::ensure_plain_name(&args.name)?;
     let config = ResnetGeneratorConfig::new()
         .with_ngf(args.ngf)
         .with_n_blocks(args.net_g.blocks);

@@ -4,19 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use image::{DynamicImage, RgbImage};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unpaired::{ResnetGenerator, image_io};
 
-use crate::checkpoint::{self, LATEST};
+use crate::checkpoint;
 use crate::data::{self, Domain};
 use crate::device::{self, DeviceChoice};
 use crate::eval::{EvalOptions, EvalReport, Evaluator};
 use crate::netg::NetG;
 use crate::report::page::escape;
+use crate::report::progress::test_bar;
 use crate::report::samples::{save_png, to_image};
 
 /// How test images are sized.
@@ -109,21 +109,7 @@ struct Row {
 /// Loads the run's generators and translates both test folders.
 pub fn run(args: &TestArgs) -> Result<TestSummary> {
     let run_dir = args.checkpoints_dir.join(&args.name);
-    let label = if args.epoch == LATEST {
-        LATEST.to_string()
-    } else {
-        let n: usize = args
-            .epoch
-            .parse()
-            .map_err(|_| anyhow::anyhow!("--epoch must be 'latest' or a number"))?;
-        checkpoint::epoch_label(n)
-    };
-    let snapshot = checkpoint::find(&run_dir, &label).with_context(|| {
-        format!(
-            "{} has no snapshot '{label}': train it first",
-            run_dir.display()
-        )
-    })?;
+    let snapshot = checkpoint::trained(&run_dir, &args.epoch)?;
     let state = checkpoint::read_state(&snapshot)?;
     let mut config = state.generator.clone();
     if let Some(net_g) = args.net_g {
@@ -157,15 +143,7 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
         (&domains[0], (&g_a, &g_b), ("A", "B")),
         (&domains[1], (&g_b, &g_a), ("B", "A")),
     ] {
-        let bar = ProgressBar::new(domain.len() as u64);
-        if args.quiet {
-            bar.set_draw_target(ProgressDrawTarget::hidden());
-        }
-        if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} ETA {eta}")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_prefix(format!("test {from} → {to}"));
+        let bar = test_bar(from, to, domain.len() as u64, args.quiet);
         let mut rows = Vec::new();
         for path in &domain.files {
             bar.inc(1);

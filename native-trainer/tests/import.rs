@@ -2,6 +2,8 @@
 //! `tests/fixtures/pytorch/make_fixture.py`, the variants real checkpoints come in, explained
 //! errors for files that are not CycleGAN generators, and the export the web app loads.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
@@ -151,20 +153,10 @@ fn import_args(out: &Path, from_b: Option<&str>) -> ImportArgs {
     }
 }
 
-/// Loads an exported model the way the browser crate does: manifest, checksums, burnpack.
+/// An exported model in a translator, loaded the way the browser crate loads it.
 fn load_export(dir: &Path) -> Translator {
-    let manifest =
-        ModelManifest::from_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
-            .unwrap();
-    let read = |d: Direction| {
-        manifest
-            .weights(d)
-            .ok()
-            .map(|f| std::fs::read(dir.join(&f.file)).unwrap())
-    };
-    let (a, b) = (read(Direction::AToB), read(Direction::BToA));
     let mut translator = Translator::new(Device::flex(), "cpu");
-    translator.load_model(manifest, a, b).unwrap();
+    translator.set_model(common::load_web_model(dir));
     translator
 }
 

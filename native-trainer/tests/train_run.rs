@@ -8,7 +8,7 @@ use std::path::Path;
 
 use burn::store::ModuleSnapshot;
 use burn::tensor::Device;
-use common::{BLUE, RED, arg, shapes, train_args, write_domains};
+use common::{BLUE, RED, arg, load_web_model, shapes, train_args, write_domains};
 use image::RgbImage;
 use native_trainer::checkpoint::{self, TrainingState};
 use native_trainer::export::{self, ExportArgs};
@@ -18,7 +18,7 @@ use native_trainer::test_split::{self, TestArgs, TestPreprocess};
 use native_trainer::train::run::run as train;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use unpaired::{Direction, Model, ModelManifest, ResnetGenerator, ResnetGeneratorConfig};
+use unpaired::{Direction, ResnetGenerator, ResnetGeneratorConfig};
 
 /// Mean of (blue − red) over the pixels where `input` is red, of `generator(input)`, in [-2, 2]:
 /// about −1.4 for a red shape, +1.4 for a blue one.
@@ -216,20 +216,6 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     let reference = g_a.forward(input);
     let diff: f32 = (ours - reference).abs().max().into_scalar();
     assert!(diff < 1e-6, "exported model differs by {diff}");
-}
-
-fn load_web_model(dir: &Path) -> Model {
-    let manifest =
-        ModelManifest::from_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
-            .unwrap();
-    let read = |d: Direction| {
-        manifest
-            .weights(d)
-            .ok()
-            .map(|w| std::fs::read(dir.join(&w.file)).unwrap())
-    };
-    let (a, b) = (read(Direction::AToB), read(Direction::BToA));
-    Model::load(manifest, a, b, &Device::flex()).expect("the exported model loads")
 }
 
 /// Every parameter of a module, by path.

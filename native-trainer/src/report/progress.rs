@@ -1,23 +1,42 @@
-//! The per-epoch progress bar: iterations, it/s, ETA and the latest losses.
+//! Progress bars: per training epoch (iterations, it/s, ETA, the latest losses) and per test domain.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::loss_log::LOSS_NAMES;
 
-/// A bar for one epoch (hidden when `quiet` or when stderr is not a terminal).
-pub fn epoch_bar(epoch: usize, total_epochs: usize, iterations: u64, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::new(iterations);
+/// A bar of `len` steps drawn with `template` (hidden when `quiet` or when stderr is not a
+/// terminal).
+fn bar(len: u64, template: &str, prefix: String, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::new(len);
     if quiet {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let style = ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}\n  {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
+    let style = ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
     bar.set_style(style);
-    bar.set_prefix(format!("epoch {epoch}/{total_epochs}"));
+    bar.set_prefix(prefix);
     bar
+}
+
+/// A bar for one epoch: iterations, it/s, ETA, and the latest losses as its message.
+pub fn epoch_bar(epoch: usize, total_epochs: usize, iterations: u64, quiet: bool) -> ProgressBar {
+    bar(
+        iterations,
+        "{prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}\n  {msg}",
+        format!("epoch {epoch}/{total_epochs}"),
+        quiet,
+    )
+}
+
+/// A bar for translating `images` test images.
+pub fn test_bar(from: &str, to: &str, images: u64, quiet: bool) -> ProgressBar {
+    bar(
+        images,
+        "{prefix} [{bar:30}] {pos}/{len} ETA {eta}",
+        format!("test {from} → {to}"),
+        quiet,
+    )
 }
 
 /// `D_A 0.251  G_A 0.512  …`.

@@ -70,17 +70,8 @@ pub fn to_image(tensor: Tensor<4>) -> Result<RgbImage> {
         .convert::<f32>()
         .try_into_vec::<f32>()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let plane = h * w;
-    let to_u8 = |v: f32| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8;
-    let image = RgbImage::from_fn(w as u32, h as u32, |x, y| {
-        let i = y as usize * w + x as usize;
-        Rgb([
-            to_u8(values[i]),
-            to_u8(values[plane + i]),
-            to_u8(values[2 * plane + i]),
-        ])
-    });
-    Ok(image)
+    let rgba = unpaired::image_io::from_planar(&values, w as u32, h as u32, None);
+    Ok(image::DynamicImage::ImageRgba8(rgba).into_rgb8())
 }
 
 /// Saves a PNG, creating its folder.

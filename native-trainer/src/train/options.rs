@@ -168,11 +168,7 @@ impl TrainArgs {
             "--n-epochs plus --n-epochs-decay must be at least 1"
         );
         ensure!(self.lr > 0.0, "--lr must be positive");
-        ensure!(
-            !self.name.is_empty() && !self.name.contains(['/', '\\']),
-            "--name must be a plain folder name"
-        );
-        Ok(())
+        crate::export::ensure_plain_name(&self.name)
     }
 
     /// The data transform.

@@ -99,17 +99,6 @@ fn architecture(
     Ok((generator, discriminator))
 }
 
-/// Which snapshot `--epoch` names.
-fn snapshot_label(epoch: &str) -> Result<String> {
-    if epoch == LATEST {
-        return Ok(LATEST.to_string());
-    }
-    match epoch.parse::<usize>() {
-        Ok(n) => Ok(checkpoint::epoch_label(n)),
-        Err(_) => bail!("--epoch must be 'latest' or an epoch number, got '{epoch}'"),
-    }
-}
-
 /// Fixed images for the sample grids: the first of each domain, centre-cropped.
 fn sample_pair(dataset: &UnalignedDataset, device: &Device) -> Option<(Tensor<4>, Tensor<4>)> {
     let first_readable = |domain: &data::Domain| {
@@ -151,7 +140,7 @@ pub fn run(args: &TrainArgs) -> Result<TrainSummary> {
     }
 
     let run_dir = args.checkpoints_dir.join(&args.name);
-    let label = snapshot_label(&args.epoch)?;
+    let label = checkpoint::label(&args.epoch)?;
     let snapshot = checkpoint::find(&run_dir, &label);
     let saved = match (&snapshot, args.continue_train) {
         (Some(dir), true) => Some(checkpoint::read_state(dir)?),
@@ -290,8 +279,9 @@ pub fn run(args: &TrainArgs) -> Result<TrainSummary> {
             let grid = samples::grid(&gan.generators, real_a.clone(), real_b.clone())?;
             samples::save_png(&grid, &run_dir.join(sample_file(epoch)))?;
         }
-        curves::draw(&log.read(), &run_dir.join("loss_curves.png"))?;
-        write_page(&run_dir, args, &log, device_name)?;
+        let records = log.read();
+        curves::draw(&records, &run_dir.join("loss_curves.png"))?;
+        write_page(&run_dir, args, &records, device_name)?;
         let losses = last.map(|l| format_losses(&l)).unwrap_or_default();
         say(format!(
             "epoch {epoch}/{total_epochs} done in {:.1}s (lr {lr:.3e}): {losses}",
@@ -319,8 +309,12 @@ fn sample_file(epoch: usize) -> String {
 }
 
 /// Rewrites the run page from the sample grids on disk and the loss log.
-fn write_page(run_dir: &Path, args: &TrainArgs, log: &LossLog, device: &str) -> Result<()> {
-    let records = log.read();
+fn write_page(
+    run_dir: &Path,
+    args: &TrainArgs,
+    records: &[LossRecord],
+    device: &str,
+) -> Result<()> {
     let mut entries = Vec::new();
     for epoch in 1..=args.total_epochs() {
         let grid = sample_file(epoch);

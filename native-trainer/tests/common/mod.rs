@@ -5,11 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::Device;
 use clap::Parser;
 use image::{Rgb, RgbImage};
 use native_trainer::train::options::TrainArgs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use unpaired::{Direction, Model, ModelManifest};
 
 pub const GREY: [u8; 3] = [128, 128, 128];
 pub const RED: [u8; 3] = [220, 40, 40];
@@ -74,4 +76,19 @@ pub fn arg(path: &Path) -> String {
 /// `dir/name`.
 pub fn join(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
+}
+
+/// Loads an exported web model the way the browser crate does: manifest, checksums, burnpack.
+pub fn load_web_model(dir: &Path) -> Model {
+    let manifest =
+        ModelManifest::from_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+            .unwrap();
+    let read = |d: Direction| {
+        manifest
+            .weights(d)
+            .ok()
+            .map(|w| std::fs::read(dir.join(&w.file)).unwrap())
+    };
+    let (a, b) = (read(Direction::AToB), read(Direction::BToA));
+    Model::load(manifest, a, b, &Device::flex()).expect("the exported model loads")
 }
