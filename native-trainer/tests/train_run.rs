@@ -8,7 +8,9 @@ use std::path::Path;
 
 use burn::store::ModuleSnapshot;
 use burn::tensor::Device;
-use common::{BLUE, RED, arg, load_web_model, shapes, train_args, write_domains};
+use common::{
+    BLUE, RED, arg, load_web_model, one_training_at_a_time, shapes, train_args, write_domains,
+};
 use image::RgbImage;
 use native_trainer::checkpoint::{self, TrainingState};
 use native_trainer::export::{self, ExportArgs};
@@ -50,6 +52,7 @@ fn mean(values: impl Iterator<Item = f32>) -> f32 {
 
 #[test]
 fn training_learns_the_colour_swap_and_test_and_export_work() {
+    let _lock = one_training_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("red2blue");
     write_domains(&data, "train", 16, 32, 1);
@@ -246,6 +249,7 @@ fn max_difference<M: ModuleSnapshot>(a: &M, b: &M) -> f32 {
 
 #[test]
 fn a_killed_and_resumed_run_equals_an_uninterrupted_one() {
+    let _lock = one_training_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     write_domains(&data, "train", 5, 24, 4);
@@ -362,6 +366,7 @@ fn a_snapshot_interrupted_mid_rename_is_still_found() {
 
 #[test]
 fn bad_files_are_skipped_and_odd_formats_converted() {
+    let _lock = one_training_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     write_domains(&data, "train", 2, 24, 5);

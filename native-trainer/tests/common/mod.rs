@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
 use clap::Parser;
@@ -91,4 +92,12 @@ pub fn load_web_model(dir: &Path) -> Model {
     };
     let (a, b) = (read(Direction::AToB), read(Direction::BToA));
     Model::load(manifest, a, b, &Device::flex()).expect("the exported model loads")
+}
+
+/// Held by every test that initialises networks: `--seed` seeds burn's device random generator,
+/// which is one per process, so two trainings initialising at once in one test binary would draw
+/// from each other's sequence.
+pub fn one_training_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
