@@ -46,6 +46,16 @@ pub enum ImageError {
     /// The maximum side asked for is below [`MIN_SIDE`].
     #[error("maximum side {0} is below the smallest translatable size {MIN_SIDE}")]
     MaxSideTooSmall(u32),
+    /// Planar values whose count is not `3 · width · height`.
+    #[error("{len} values given for a {width}×{height} RGB image, which needs 3·{width}·{height}")]
+    PlanarSize {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// What was given.
+        len: usize,
+    },
 }
 
 /// Wraps RGBA bytes (as in a browser's `ImageData`) in an image, checking the length.
@@ -104,17 +114,41 @@ pub fn to_planar<P: Pixel<Subpixel = u8>>(image: &ImageBuffer<P, Vec<u8>>) -> Ve
 /// reflect-padded at the bottom and right to multiples of 4. Alpha is ignored.
 pub fn to_tensor(image: &RgbaImage, device: &Device) -> Result<Tensor<4>, ImageError> {
     let (width, height) = image.dimensions();
-    if width < MIN_SIDE || height < MIN_SIDE {
-        return Err(ImageError::TooSmall { width, height });
-    }
+    check_size(width, height)?;
+    planar_to_tensor(to_planar(image), width, height, device)
+}
+
+/// Planar values `[3, height, width]` (red plane, green, blue) → `[1, 3, H', W']`, reflect-padded
+/// at the bottom and right to multiples of 4.
+pub fn planar_to_tensor(
+    planar: Vec<f32>,
+    width: u32,
+    height: u32,
+    device: &Device,
+) -> Result<Tensor<4>, ImageError> {
+    check_size(width, height)?;
     let (w, h) = (width as usize, height as usize);
-    let tensor = Tensor::<4>::from_data(TensorData::new(to_planar(image), [1, 3, h, w]), device);
+    if planar.len() != 3 * w * h {
+        return Err(ImageError::PlanarSize {
+            width,
+            height,
+            len: planar.len(),
+        });
+    }
+    let tensor = Tensor::<4>::from_data(TensorData::new(planar, [1, 3, h, w]), device);
     let (pad_h, pad_w) = (padded_side(height) - h, padded_side(width) - w);
     Ok(if pad_h == 0 && pad_w == 0 {
         tensor
     } else {
         tensor.pad((0, pad_w, 0, pad_h), PadMode::Reflect)
     })
+}
+
+fn check_size(width: u32, height: u32) -> Result<(), ImageError> {
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(ImageError::TooSmall { width, height });
+    }
+    Ok(())
 }
 
 /// Crops a `[1, 3, H', W']` generator output back to `width × height`.

@@ -143,8 +143,10 @@ fn load_direction(
 /// The result of a translation, before its pixels are read back from the device.
 pub struct Pending {
     output: Tensor<4>,
-    /// The (possibly scaled-down) input, whose size and alpha the output takes.
-    input: RgbaImage,
+    width: u32,
+    height: u32,
+    /// The (possibly scaled-down) input image whose alpha the output takes, if it was one.
+    input: Option<RgbaImage>,
 }
 
 /// Planar RGB values in [-1, 1] of a translated image, `3 × height × width`.
@@ -236,7 +238,37 @@ impl Translator {
         let tensor = image_io::to_tensor(&input, &self.device)?;
         let (width, height) = input.dimensions();
         let output = image_io::crop(generator.forward(tensor), width, height);
-        Ok(Pending { output, input })
+        Ok(Pending {
+            output,
+            width,
+            height,
+            input: Some(input),
+        })
+    }
+
+    /// Queues the translation of planar values `[3, height, width]` in [-1, 1] (red plane, green,
+    /// blue), as they are: no scaling to the maximum side, no 8-bit rounding. For benchmarks and
+    /// for comparing outputs across backends.
+    pub fn start_values(
+        &self,
+        values: Vec<f32>,
+        width: u32,
+        height: u32,
+        direction: Direction,
+    ) -> Result<Pending, TranslateError> {
+        let generator = self
+            .model
+            .as_ref()
+            .ok_or(TranslateError::NoModel)?
+            .generator(direction)?;
+        let tensor = image_io::planar_to_tensor(values, width, height, &self.device)?;
+        let output = image_io::crop(generator.forward(tensor), width, height);
+        Ok(Pending {
+            output,
+            width,
+            height,
+            input: None,
+        })
     }
 
     /// Translates and waits for the pixels (native only: browsers must not block).
@@ -253,7 +285,7 @@ impl Translator {
 impl Pending {
     /// The output's width and height.
     pub fn size(&self) -> (u32, u32) {
-        self.input.dimensions()
+        (self.width, self.height)
     }
 
     /// Blocks until the result is back from the device (native only).
@@ -271,33 +303,39 @@ impl Pending {
     #[cfg(not(target_family = "wasm"))]
     pub fn into_image(self, backend: &str) -> Result<RgbaImage, TranslateError> {
         let (planar, input) = self.read(backend)?;
-        Ok(to_image(&planar, &input))
+        Ok(to_image(&planar, input.as_ref()))
     }
 
     /// Awaits the pixels.
     pub async fn into_image_async(self, backend: &str) -> Result<RgbaImage, TranslateError> {
         let (planar, input) = self.read_async(backend).await?;
-        Ok(to_image(&planar, &input))
+        Ok(to_image(&planar, input.as_ref()))
     }
 
     #[cfg(not(target_family = "wasm"))]
-    fn read(self, backend: &str) -> Result<(Planar, RgbaImage), TranslateError> {
+    fn read(self, backend: &str) -> Result<(Planar, Option<RgbaImage>), TranslateError> {
         let data = self.output.try_into_data();
-        finish(data, self.input, backend)
+        let planar = finish(data, self.width, self.height, backend)?;
+        Ok((planar, self.input))
     }
 
-    async fn read_async(self, backend: &str) -> Result<(Planar, RgbaImage), TranslateError> {
+    async fn read_async(
+        self,
+        backend: &str,
+    ) -> Result<(Planar, Option<RgbaImage>), TranslateError> {
         let data = self.output.into_data_async().await;
-        finish(data, self.input, backend)
+        let planar = finish(data, self.width, self.height, backend)?;
+        Ok((planar, self.input))
     }
 }
 
-/// The planar values of a read-back output, with the input they belong to.
+/// The planar values of a read-back `width × height` output.
 fn finish(
     data: Result<TensorData, ExecutionError>,
-    input: RgbaImage,
+    width: u32,
+    height: u32,
     backend: &str,
-) -> Result<(Planar, RgbaImage), TranslateError> {
+) -> Result<Planar, TranslateError> {
     let data = data.map_err(|error| match error {
         ExecutionError::DevicePoisoned { reason } => TranslateError::DeviceLost {
             backend: backend.to_string(),
@@ -305,22 +343,20 @@ fn finish(
         },
         other => backend_error(backend, other),
     })?;
-    let (width, height) = input.dimensions();
     let values = data
         .convert::<f32>()
         .try_into_vec::<f32>()
         .map_err(|e| backend_error(backend, format!("{e:?}")))?;
-    let planar = Planar {
+    Ok(Planar {
         width,
         height,
         values,
-    };
-    Ok((planar, input))
+    })
 }
 
-/// Turns planar output into RGBA pixels, keeping the input's alpha.
-pub fn to_image(planar: &Planar, input: &RgbaImage) -> RgbaImage {
-    image_io::from_planar(&planar.values, planar.width, planar.height, Some(input))
+/// Turns planar output into RGBA pixels, keeping the input's alpha where there is an input image.
+pub fn to_image(planar: &Planar, input: Option<&RgbaImage>) -> RgbaImage {
+    image_io::from_planar(&planar.values, planar.width, planar.height, input)
 }
 
 fn backend_error(backend: &str, error: impl std::fmt::Display) -> TranslateError {
@@ -339,7 +375,7 @@ mod tests {
         let poisoned = Err(ExecutionError::DevicePoisoned {
             reason: "Destroyed: Device was destroyed.".into(),
         });
-        let error = finish(poisoned, RgbaImage::new(8, 8), "webgpu").unwrap_err();
+        let error = finish(poisoned, 8, 8, "webgpu").unwrap_err();
         assert!(
             matches!(&error, TranslateError::DeviceLost { backend, .. } if backend == "webgpu"),
             "{error:?}"
@@ -351,7 +387,7 @@ mod tests {
         let other = Err(ExecutionError::WithContext {
             reason: "out of memory".into(),
         });
-        let error = finish(other, RgbaImage::new(8, 8), "webgpu").unwrap_err();
+        let error = finish(other, 8, 8, "webgpu").unwrap_err();
         assert!(matches!(error, TranslateError::Backend { .. }), "{error:?}");
     }
 }

@@ -313,6 +313,31 @@ impl WebTranslator {
             Ok(image_data(&output)?.into())
         })
     }
+
+    /// Translates planar values (`Float32Array` of `3 · height · width`: the red plane, then green,
+    /// then blue, in [-1, 1]) as they are, with no scaling and no 8-bit rounding; resolves to a
+    /// `Float32Array` of the same layout. For benchmarks and output comparisons.
+    #[wasm_bindgen(js_name = translateValues)]
+    pub fn translate_values(
+        &self,
+        values: Vec<f32>,
+        width: u32,
+        height: u32,
+        direction: String,
+    ) -> Promise {
+        let translator = self.inner.borrow().clone();
+        future_to_promise(async move {
+            let direction = Direction::parse(&direction).map_err(js_error)?;
+            let pending = translator
+                .start_values(values, width, height, direction)
+                .map_err(translate_error)?;
+            let planar = pending
+                .into_planar_async(translator.backend())
+                .await
+                .map_err(translate_error)?;
+            Ok(js_sys::Float32Array::from(planar.values.as_slice()).into())
+        })
+    }
 }
 
 /// An `ImageData` holding a copy of `image`'s pixels. (`ImageData::new_with_u8_clamped_array*`

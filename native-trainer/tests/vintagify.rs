@@ -99,7 +99,7 @@ fn vintagify_checkpoint_imports_and_translates_a_photo() {
         input.dimensions(),
         started.elapsed()
     );
-    let output = unpaired::translator::to_image(&planar, &input);
+    let output = unpaired::translator::to_image(&planar, Some(&input));
     if let Ok(bytes) = std::fs::read(root().join("target/vintagify/torch_output.f32")) {
         let torch: Vec<f32> = bytes
             .chunks_exact(4)
