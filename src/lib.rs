@@ -7,9 +7,11 @@
 //! - [`image_io`]: RGB(A) pixels ↔ tensors in [-1, 1], padding to multiples of 4, maximum side.
 //! - [`weights`]: burnpack bytes in f32 or f16, loaded with errors that name the problem.
 //! - [`manifest`]: the JSON that describes a web model and checks its files.
+//! - [`cpu`]: the generator's forward pass on the CPU without burn (the browser's CPU backend).
 //! - [`translator`]: a loaded model translating images on a chosen device.
 //! - `web` (wasm32 only): the JavaScript API.
 
+pub mod cpu;
 pub mod image_io;
 pub mod manifest;
 pub mod model;

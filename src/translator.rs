@@ -1,10 +1,13 @@
 //! Translating images with a loaded model, on whatever device the caller chose. Platform-neutral:
 //! the browser layer (`web.rs`) and the native tools both drive this.
 
+use std::sync::Arc;
+
 use burn::tensor::{Device, ExecutionError, Tensor, TensorData};
 use image::RgbaImage;
 use thiserror::Error;
 
+use crate::cpu::CpuGenerator;
 use crate::image_io::{self, DEFAULT_MAX_SIDE, ImageError};
 use crate::manifest::{Direction, ManifestError, ModelManifest};
 use crate::model::ResnetGenerator;
@@ -66,6 +69,8 @@ pub struct Model {
     pub manifest: ModelManifest,
     a_to_b: Option<ResnetGenerator>,
     b_to_a: Option<ResnetGenerator>,
+    /// The same generators laid out for the CPU engine, when the translator runs on the CPU.
+    cpu: [Option<Arc<CpuGenerator>>; 2],
 }
 
 impl Model {
@@ -79,11 +84,7 @@ impl Model {
     ) -> Result<Self, TranslateError> {
         let a = load_direction(&manifest, Direction::AToB, a_to_b, device)?;
         let b = load_direction(&manifest, Direction::BToA, b_to_a, device)?;
-        Ok(Self {
-            manifest,
-            a_to_b: a,
-            b_to_a: b,
-        })
+        Ok(Self::from_generators(manifest, a, b))
     }
 
     /// Wraps generators already in memory (a trainer's, a test's).
@@ -96,7 +97,29 @@ impl Model {
             manifest,
             a_to_b,
             b_to_a,
+            cpu: [None, None],
         }
+    }
+
+    /// Lays the generators out for the CPU engine (once; those it cannot run stay on burn).
+    fn prepare_cpu_engine(&mut self) {
+        for (slot, generator) in self.cpu.iter_mut().zip([&self.a_to_b, &self.b_to_a]) {
+            if slot.is_none()
+                && let Some(generator) = generator
+                && CpuGenerator::supports(generator)
+            {
+                *slot = Some(Arc::new(CpuGenerator::new(generator)));
+            }
+        }
+    }
+
+    /// The CPU engine's copy of a direction's generator, if it has one.
+    fn cpu_generator(&self, direction: Direction) -> Option<&CpuGenerator> {
+        let index = match direction {
+            Direction::AToB => 0,
+            Direction::BToA => 1,
+        };
+        self.cpu[index].as_deref()
     }
 
     /// The generator for a direction.
@@ -142,11 +165,19 @@ fn load_direction(
 
 /// The result of a translation, before its pixels are read back from the device.
 pub struct Pending {
-    output: Tensor<4>,
+    output: Output,
     width: u32,
     height: u32,
     /// The (possibly scaled-down) input image whose alpha the output takes, if it was one.
     input: Option<RgbaImage>,
+}
+
+/// Where a pending result is.
+enum Output {
+    /// On the device, `[1, 3, height, width]`.
+    Device(Tensor<4>),
+    /// Computed on the CPU by the engine: planar `[3, height, width]`.
+    Ready(Vec<f32>),
 }
 
 /// Planar RGB values in [-1, 1] of a translated image, `3 × height × width`.
@@ -165,6 +196,9 @@ pub struct Planar {
 pub struct Translator {
     device: Device,
     backend: String,
+    /// Whether CPU translations run on the [`crate::cpu`] engine (the default on the CPU) rather
+    /// than on burn's Flex backend.
+    cpu_engine: bool,
     max_side: u32,
     model: Option<Model>,
 }
@@ -172,11 +206,30 @@ pub struct Translator {
 impl Translator {
     /// A translator on `device`; `backend` is the name reported to users (`webgpu`, `cpu`, …).
     pub fn new(device: Device, backend: impl Into<String>) -> Self {
+        let cpu_engine = device == Device::flex();
         Self {
             device,
             backend: backend.into(),
+            cpu_engine,
             max_side: DEFAULT_MAX_SIDE,
             model: None,
+        }
+    }
+
+    /// Whether CPU translations use the [`crate::cpu`] engine (true on the CPU unless turned off).
+    pub fn cpu_engine(&self) -> bool {
+        self.cpu_engine
+    }
+
+    /// Runs CPU translations on the [`crate::cpu`] engine (`true`, the default on the CPU) or on
+    /// burn's Flex backend (`false`; the reference the engine is checked against). Ignored on
+    /// other devices.
+    pub fn set_cpu_engine(&mut self, enabled: bool) {
+        self.cpu_engine = enabled && self.device == Device::flex();
+        if self.cpu_engine
+            && let Some(model) = &mut self.model
+        {
+            model.prepare_cpu_engine();
         }
     }
 
@@ -217,27 +270,59 @@ impl Translator {
         a_to_b: Option<Vec<u8>>,
         b_to_a: Option<Vec<u8>>,
     ) -> Result<&Model, TranslateError> {
-        let model = Model::load(manifest, a_to_b, b_to_a, &self.device)?;
+        let mut model = Model::load(manifest, a_to_b, b_to_a, &self.device)?;
+        if self.cpu_engine {
+            model.prepare_cpu_engine();
+        }
         Ok(self.model.insert(model))
     }
 
     /// Uses a model already in memory.
-    pub fn set_model(&mut self, model: Model) {
+    pub fn set_model(&mut self, mut model: Model) {
+        if self.cpu_engine {
+            model.prepare_cpu_engine();
+        }
         self.model = Some(model);
+    }
+
+    /// Runs the generator of `direction` on `tensor` (`[1, 3, H', W']`, padded), cropping the
+    /// output to `width × height`.
+    fn run(
+        &self,
+        tensor: Tensor<4>,
+        direction: Direction,
+        width: u32,
+        height: u32,
+    ) -> Result<Output, TranslateError> {
+        let model = self.model.as_ref().ok_or(TranslateError::NoModel)?;
+        let generator = model.generator(direction)?;
+        if self.cpu_engine
+            && let Some(engine) = model.cpu_generator(direction)
+        {
+            let [_, _, h, w] = tensor.dims();
+            let input = tensor
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|e| backend_error(&self.backend, format!("{e:?}")))?;
+            let output = engine.forward(&input, h, w);
+            return Ok(Output::Ready(crop_planar(&output, w, h, width, height)));
+        }
+        let output = image_io::crop(generator.forward(tensor), width, height);
+        Ok(Output::Device(output))
     }
 
     /// Queues the translation of `image` on the device; read the result with
     /// [`Pending::into_image`] (native) or [`Pending::into_image_async`] (browser).
     pub fn start(&self, image: RgbaImage, direction: Direction) -> Result<Pending, TranslateError> {
-        let generator = self
-            .model
+        self.model
             .as_ref()
             .ok_or(TranslateError::NoModel)?
             .generator(direction)?;
         let input = image_io::fit_within(image, self.max_side)?;
         let tensor = image_io::to_tensor(&input, &self.device)?;
         let (width, height) = input.dimensions();
-        let output = image_io::crop(generator.forward(tensor), width, height);
+        let output = self.run(tensor, direction, width, height)?;
         Ok(Pending {
             output,
             width,
@@ -256,13 +341,12 @@ impl Translator {
         height: u32,
         direction: Direction,
     ) -> Result<Pending, TranslateError> {
-        let generator = self
-            .model
+        self.model
             .as_ref()
             .ok_or(TranslateError::NoModel)?
             .generator(direction)?;
         let tensor = image_io::planar_to_tensor(values, width, height, &self.device)?;
-        let output = image_io::crop(generator.forward(tensor), width, height);
+        let output = self.run(tensor, direction, width, height)?;
         Ok(Pending {
             output,
             width,
@@ -314,8 +398,16 @@ impl Pending {
 
     #[cfg(not(target_family = "wasm"))]
     fn read(self, backend: &str) -> Result<(Planar, Option<RgbaImage>), TranslateError> {
-        let data = self.output.try_into_data();
-        let planar = finish(data, self.width, self.height, backend)?;
+        let planar = match self.output {
+            Output::Device(tensor) => {
+                finish(tensor.try_into_data(), self.width, self.height, backend)?
+            }
+            Output::Ready(values) => Planar {
+                width: self.width,
+                height: self.height,
+                values,
+            },
+        };
         Ok((planar, self.input))
     }
 
@@ -323,8 +415,19 @@ impl Pending {
         self,
         backend: &str,
     ) -> Result<(Planar, Option<RgbaImage>), TranslateError> {
-        let data = self.output.into_data_async().await;
-        let planar = finish(data, self.width, self.height, backend)?;
+        let planar = match self.output {
+            Output::Device(tensor) => finish(
+                tensor.into_data_async().await,
+                self.width,
+                self.height,
+                backend,
+            )?,
+            Output::Ready(values) => Planar {
+                width: self.width,
+                height: self.height,
+                values,
+            },
+        };
         Ok((planar, self.input))
     }
 }
@@ -352,6 +455,22 @@ fn finish(
         height,
         values,
     })
+}
+
+/// The top-left `width × height` of planar `[3, h, w]` values.
+fn crop_planar(values: &[f32], w: usize, h: usize, width: u32, height: u32) -> Vec<f32> {
+    let (width, height) = (width as usize, height as usize);
+    if (width, height) == (w, h) {
+        return values.to_vec();
+    }
+    let mut out = Vec::with_capacity(3 * width * height);
+    for c in 0..3 {
+        for y in 0..height {
+            let row = (c * h + y) * w;
+            out.extend_from_slice(&values[row..row + width]);
+        }
+    }
+    out
 }
 
 /// Turns planar output into RGBA pixels, keeping the input's alpha where there is an input image.
