@@ -8,7 +8,7 @@
 //! - [`weights`]: burnpack bytes in f32 or f16, loaded with errors that name the problem.
 //! - [`manifest`]: the JSON that describes a web model and checks its files.
 //! - [`translator`]: a loaded model translating images on a chosen device.
-//! - `web` (wasm32 only): the JavaScript API.
+//! - [`web`]: the JavaScript API (wasm32 only) and the backend choice (`auto`, `webgpu`, `cpu`).
 
 pub mod image_io;
 pub mod manifest;
@@ -16,7 +16,6 @@ pub mod model;
 pub mod translator;
 pub mod weights;
 
-#[cfg(target_family = "wasm")]
 pub mod web;
 
 pub use manifest::{Direction, ModelManifest};
