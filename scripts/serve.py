@@ -48,6 +48,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return full
 
     def end_headers(self):
+        # Every response with headers passes here: files, redirects, and send_error's 4xx/5xx.
         self.send_header("Cross-Origin-Opener-Policy", "same-origin")
         self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
         self.send_header("Content-Security-Policy", CSP)

@@ -9,7 +9,7 @@
 //! - [`manifest`]: the JSON that describes a web model and checks its files.
 //! - [`cpu`]: the generator's forward pass on the CPU without burn (the browser's CPU backend).
 //! - [`translator`]: a loaded model translating images on a chosen device.
-//! - `web` (wasm32 only): the JavaScript API.
+//! - [`web`]: the JavaScript API (wasm32 only) and the backend choice (`auto`, `webgpu`, `cpu`).
 
 pub mod cpu;
 pub mod image_io;
@@ -18,7 +18,6 @@ pub mod model;
 pub mod translator;
 pub mod weights;
 
-#[cfg(target_family = "wasm")]
 pub mod web;
 
 pub use manifest::{Direction, ModelManifest};

@@ -1,11 +1,16 @@
 //! Browser tests, run by `wasm-pack test --headless --firefox`: the fixture model translates the
 //! fixture image on WebGPU and on the CPU inside Firefox, and each output matches the native Flex
-//! output committed by `tests/fixture.rs`; the JavaScript API's error paths give readable errors.
+//! output committed by `tests/fixture.rs`; `auto` takes the CPU over a software WebGPU adapter
+//! (headless Firefox's is Mesa's llvmpipe) and says why; the JavaScript API's error paths give
+//! readable errors.
 #![cfg(target_family = "wasm")]
 
 use burn::tensor::Device;
 use js_sys::Promise;
-use unpaired::web::{BackendRequest, WebTranslator, image_data, select_backend};
+use unpaired::web::{
+    AutoBackend, BackendRequest, WebTranslator, auto_backend, image_data, select_backend,
+    webgpu_adapter_facts,
+};
 use unpaired::{Direction, Translator};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -117,7 +122,7 @@ async fn await_promise(promise: Promise) -> Result<JsValue, String> {
 
 #[wasm_bindgen_test]
 async fn javascript_api_translates_image_data_at_its_size() {
-    for backend in ["cpu", "auto"] {
+    for backend in ["cpu", "webgpu", "auto"] {
         let translator = WebTranslator::create(Some(backend.into()))
             .await
             .map_err(JsValue::from)
@@ -151,6 +156,43 @@ async fn javascript_api_translates_image_data_at_its_size() {
             .unwrap();
         assert!(worst <= 1, "{backend}: pixels differ by {worst} levels");
     }
+}
+
+#[wasm_bindgen_test]
+async fn auto_takes_the_cpu_over_a_software_adapter_and_says_why() {
+    let facts = webgpu_adapter_facts()
+        .await
+        .expect("this browser must offer WebGPU for this test");
+    console_log!("the browser's WebGPU adapter: {facts:?}");
+    let translator = WebTranslator::create(Some("auto".into()))
+        .await
+        .map_err(JsValue::from)
+        .unwrap();
+    let chosen = (
+        translator.backend(),
+        translator.fallback_kind(),
+        translator.fallback_reason(),
+    );
+    console_log!("Translator.create('auto') chose {chosen:?}");
+    match auto_backend(&facts) {
+        AutoBackend::Cpu { reason } => {
+            assert!(reason.contains("software renderer"), "{reason}");
+            assert_eq!(
+                chosen,
+                ("cpu".into(), Some("software-webgpu".into()), Some(reason))
+            );
+        }
+        AutoBackend::WebGpu => assert_eq!(chosen, ("webgpu".into(), None, None)),
+    }
+    // Asked for by name, WebGPU runs on whatever adapter there is.
+    let explicit = WebTranslator::create(Some("webgpu".into()))
+        .await
+        .map_err(JsValue::from)
+        .unwrap();
+    assert_eq!(
+        (explicit.backend(), explicit.fallback_reason()),
+        ("webgpu".into(), None)
+    );
 }
 
 #[wasm_bindgen_test]

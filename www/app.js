@@ -1,7 +1,8 @@
 // The page: wires the settings, the model list, the translator engine, and the photo and camera
 // modes together. State a test (or a curious person) can read is mirrored on <body> as data
 // attributes: data-engine (starting | loading | ready | no-model | model-failed | failed),
-// data-backend (webgpu | cpu), data-model (in use), data-model-error (the model that just failed),
+// data-backend (webgpu | cpu), data-fallback (why 'auto' or a failed 'webgpu' runs on the CPU:
+// software-webgpu | no-webgpu), data-model (in use), data-model-error (the model that just failed),
 // data-photo (working | done | error), data-translations (photos translated), data-camera (on | off).
 
 import { CameraMode } from './camera-mode.js';
@@ -66,11 +67,22 @@ const camera = new CameraMode({
   },
 });
 
-function showBackend({ backend, requested, fallbackReason }) {
+function showBackend({ backend, requested, fallbackReason, fallbackKind }) {
   body.backend = backend;
-  ui.badge.textContent = `Running on ${backendName(backend)}`;
-  if (backend === 'cpu' && requested !== 'cpu') {
-    console.info(`Unpaired: no WebGPU (${fallbackReason})`);
+  const fellBack = backend === 'cpu' && requested !== 'cpu';
+  const softwareGpu = fellBack && fallbackKind === 'software-webgpu';
+  ui.badge.textContent = `Running on ${backendName(backend)}${softwareGpu ? ', faster here than software WebGPU' : ''}`;
+  ui.badge.title = fellBack && fallbackReason ? `Why: ${fallbackReason}` : '';
+  if (!fellBack) {
+    delete body.fallback;
+    return;
+  }
+  body.fallback = fallbackKind ?? 'no-webgpu';
+  console.info(`Unpaired: running on the CPU (${fallbackReason})`);
+  if (softwareGpu) {
+    // The browser's WebGPU runs on the processor itself (SwiftShader, llvmpipe…): the CPU path is faster.
+    status.tellOnce('software-webgpu', `Translations run on the processor (CPU): ${fallbackReason}.`);
+  } else {
     status.tellOnce('no-webgpu', 'This browser does not offer WebGPU here, so translations run on the processor (CPU), which is slower.');
   }
 }

@@ -1,6 +1,7 @@
 // Keeps one working translator for the page: starts it on the backend the person chose (falling
-// back to the CPU when WebGPU is missing), loads the chosen model into it, and recovers when the
-// GPU device is lost or the worker dies: a new worker on the same backend, then on the CPU.
+// back to the CPU when WebGPU is missing; 'auto' also takes the CPU over a software WebGPU),
+// loads the chosen model into it, and recovers when the GPU device is lost or the worker dies: a
+// new worker on the same backend, then on the CPU.
 
 import { Cancelled, FriendlyError, technical } from './errors.js';
 import { downloadModel, forgetModel } from './model-store.js';
@@ -18,7 +19,8 @@ export class Engine {
    * @param hooks {{
    *   progress(label: string, loaded: number, total: number): void,
    *   busy(label: string): void,
-   *   backend(info: { backend: string, requested: string, fallbackReason: string | null }): void,
+   *   backend(info: { backend: string, requested: string, fallbackReason: string | null,
+   *                   fallbackKind: 'software-webgpu' | 'no-webgpu' | null }): void,
    *   model(info: { entry: object, manifest: object }): void,
    *   notice(text: string, key?: string): void,
    * }}
@@ -99,13 +101,13 @@ export class Engine {
     };
     this.hooks.busy('Starting the translator…');
     let client;
-    let fallbackReason = null;
+    let fallback = null;
     try {
       client = await TranslatorClient.start(backend, options);
     } catch (error) {
       if (backend === 'cpu') throw startError(error);
       // WebGPU was asked for by name and is not there (or failed to start): use the CPU.
-      fallbackReason = technical(error);
+      fallback = { fallbackReason: technical(error), fallbackKind: 'no-webgpu' };
       try {
         client = await TranslatorClient.start('cpu', options);
       } catch (cpuError) {
@@ -113,7 +115,11 @@ export class Engine {
       }
     }
     this.client = client;
-    this.hooks.backend({ backend: client.backend, requested: backend, fallbackReason: client.fallbackReason ?? fallbackReason });
+    this.hooks.backend({
+      backend: client.backend,
+      requested: backend,
+      ...(fallback ?? { fallbackReason: client.fallbackReason, fallbackKind: client.fallbackKind }),
+    });
   }
 
   async loadModel(entry) {

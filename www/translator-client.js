@@ -61,9 +61,14 @@ export class TranslatorClient {
     return this.info?.backend;
   }
 
-  /** Why 'auto' settled for the CPU, or null. */
+  /** Why 'auto' chose the CPU, or null. */
   get fallbackReason() {
     return this.info?.fallbackReason ?? null;
+  }
+
+  /** 'software-webgpu' (the CPU is faster than the browser's software WebGPU), 'no-webgpu', or null. */
+  get fallbackKind() {
+    return this.info?.fallbackKind ?? null;
   }
 
   /** Loads a model; `files` are ArrayBuffers, handed over to the worker (no longer usable here). */

@@ -13,7 +13,11 @@ const handlers = {
   async start({ backend }) {
     await init({ module_or_path: await wasmWithProgress(new URL('./pkg/unpaired_bg.wasm', import.meta.url)) });
     translator = await Translator.create(backend);
-    return { backend: translator.backend, fallbackReason: translator.fallbackReason ?? null };
+    return {
+      backend: translator.backend,
+      fallbackReason: translator.fallbackReason ?? null,
+      fallbackKind: translator.fallbackKind ?? null,
+    };
   },
 
   /** Loads a model: the manifest's JSON text and each direction's weights (ArrayBuffer or null). */

@@ -63,11 +63,13 @@ describe('the web app in headless Chromium', () => {
   });
 
   it('preselects the default model and translates a photo on WebGPU like the native code', SLOW, async () => {
-    const page = await openPage();
+    const page = await openPage('?backend=webgpu');
     const state = await waitForEngine(page);
     await shot(page, '01-ready');
     assert.equal(state.engine, 'ready');
-    assert.equal(state.backend, 'webgpu', 'Chromium with SwiftShader offers WebGPU');
+    assert.equal(state.backend, 'webgpu', 'Chromium with SwiftShader offers WebGPU when asked for it');
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true,
+      'the page is cross-origin isolated (serve.py sends COOP/COEP), as multi-threaded WebAssembly needs');
     assert.equal(state.model, 'tiny', 'the index\'s default, though another model is listed first');
     assert.equal(await page.inputValue('#model'), 'tiny');
     assert.match(await page.textContent('#engine-badge'), /WebGPU/);
@@ -90,6 +92,23 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '03-before-after');
     const clip = await page.evaluate(() => getComputedStyle(document.querySelector('#photo-input')).clipPath);
     assert.match(clip, /inset\(0(px)? 70%/, 'the original shows left of the divider');
+    await page.close();
+  });
+
+  it('automatic: takes the CPU over SwiftShader\'s software WebGPU and says why', SLOW, async () => {
+    const page = await openPage(); // nothing chosen yet: 'auto'
+    const state = await waitForEngine(page);
+    await shot(page, '02-auto-cpu-over-swiftshader');
+    assert.equal(await page.inputValue('#backend'), 'auto');
+    assert.deepEqual([state.engine, state.backend, state.fallback], ['ready', 'cpu', 'software-webgpu']);
+    assert.equal(await page.textContent('#engine-badge'), 'Running on the processor (CPU), faster here than software WebGPU');
+    assert.equal(await page.getAttribute('#engine-badge', 'title'),
+      'Why: the browser\'s WebGPU adapter is a software renderer (SwiftShader); the CPU path is faster');
+    assert.equal(await noticeText(page),
+      'Translations run on the processor (CPU): the browser\'s WebGPU adapter is a software renderer (SwiftShader); the CPU path is faster.');
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'automatic (CPU)');
+    assert.match(await page.textContent('#status-text'), /Translated “input\.png” \(48 × 40\).*processor \(CPU\)/);
     await page.close();
   });
 
@@ -119,7 +138,7 @@ describe('the web app in headless Chromium', () => {
     const { width, height } = await canvasPixels(page, '#photo-output');
     assert.deepEqual({ width, height }, { width: 40, height: 56 }, 'the last one is shown');
     await page.getByRole('button', { name: 'Show input.png' }).click();
-    await assertMatchesNative(page, 'webgpu, shown again from the list');
+    await assertMatchesNative(page, 'shown again from the list');
     await page.close();
   });
 
@@ -141,7 +160,7 @@ describe('the web app in headless Chromium', () => {
   });
 
   it('recovers when the GPU device is lost', SLOW, async () => {
-    const page = await openPage();
+    const page = await openPage('?backend=webgpu');
     await waitForEngine(page);
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     const worker = page.workers().find((w) => w.url().endsWith('/translator-worker.js'));
@@ -157,9 +176,9 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('the CPU override translates the same', SLOW, async () => {
-    const page = await openPage();
-    await waitForEngine(page);
+  it('the CPU override translates the same, and each choice is remembered', SLOW, async () => {
+    const page = await openPage('?backend=webgpu');
+    assert.equal((await waitForEngine(page)).backend, 'webgpu');
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await page.selectOption('#backend', 'cpu');
     // The translator restarts on the CPU and translates the photo on screen again.
@@ -172,8 +191,13 @@ describe('the web app in headless Chromium', () => {
     await page.close();
     const next = await openPage();
     assert.equal((await waitForEngine(next)).backend, 'cpu', 'the choice is remembered');
-    await next.selectOption('#backend', 'auto');
+    await next.selectOption('#backend', 'webgpu');
     await next.waitForFunction(() => document.body.dataset.backend === 'webgpu' && document.body.dataset.engine === 'ready', null, SLOW);
+    assert.equal(await next.textContent('#engine-badge'), 'Running on the graphics card (WebGPU)', 'WebGPU by name runs on SwiftShader');
+    assert.equal(await next.evaluate(() => document.body.dataset.fallback), undefined);
+    await next.selectOption('#backend', 'auto'); // the later tests run on the automatic choice
+    await next.waitForFunction(() => document.body.dataset.backend === 'cpu' && document.body.dataset.engine === 'ready', null, SLOW);
+    assert.equal(await next.evaluate(() => document.body.dataset.fallback), 'software-webgpu');
     await next.close();
   });
 
@@ -292,7 +316,7 @@ describe('the web app in headless Chromium', () => {
       const page = await (await plain.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
       await page.goto(server.url);
       const state = await waitForEngine(page);
-      assert.equal(state.backend, 'cpu');
+      assert.deepEqual([state.backend, state.fallback], ['cpu', 'no-webgpu']);
       assert.match(await noticeText(page), /does not offer WebGPU here, so translations run on the processor \(CPU\)/);
       assert.equal(await translateFile(page, INPUT_PNG), 'done');
       await shot(page, '14-no-webgpu');
@@ -328,6 +352,16 @@ describe('the web app in headless Chromium', () => {
       assert.ok(reached.has(id), `Tab reaches #${id} (reached: ${[...reached].join(', ')})`);
     }
     await phone.close();
+  });
+
+  it('the server sends the cross-origin isolation headers on every response, errors included', async () => {
+    for (const [path, status] of [['', 200], ['pkg/unpaired_bg.wasm', 200], ['models/index.json', 200], ['models/tiny/a_to_b.bpk', 200], ['no/such/file', 404]]) {
+      const response = await fetch(server.url + path);
+      await response.arrayBuffer();
+      assert.deepEqual(
+        [response.status, response.headers.get('cross-origin-opener-policy'), response.headers.get('cross-origin-embedder-policy')],
+        [status, 'same-origin', 'require-corp'], `/${path}`);
+    }
   });
 
   it('asks nothing of any other site, and its Content-Security-Policy forbids it', SLOW, async () => {

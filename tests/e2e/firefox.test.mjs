@@ -1,5 +1,6 @@
-// Smoke run of the page in headless Firefox (geckodriver): it starts on WebGPU, loads the default
-// model, and translates the fixture photo like the native code. The wasm crate's own browser tests
+// Smoke run of the page in headless Firefox (geckodriver): by default it starts on the CPU, since
+// Firefox's WebGPU here is Mesa's llvmpipe (a software renderer), and says why; asked for WebGPU, it
+// loads the default model and translates the fixture photo like the native code. The wasm crate's own browser tests
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
@@ -26,10 +27,23 @@ describe('the web app in headless Firefox', () => {
     await server?.stop();
   });
 
-  it('loads, runs on WebGPU and translates a photo like the native code', { timeout: 300_000 }, async () => {
+  const settled = "return ['ready', 'failed', 'no-model', 'model-failed'].includes(document.body.dataset.engine)";
+
+  it('automatic: takes the CPU over the software WebGPU adapter and says why', { timeout: 300_000 }, async () => {
     console.log(`Firefox ${firefox.capabilities.browserVersion}`);
     await firefox.navigate(server.url);
-    await firefox.waitFor("return ['ready', 'failed', 'no-model', 'model-failed'].includes(document.body.dataset.engine)");
+    await firefox.waitFor(settled);
+    const state = await firefox.execute('return { ...document.body.dataset }');
+    assert.deepEqual([state.engine, state.model, state.backend, state.fallback], ['ready', 'tiny', 'cpu', 'software-webgpu'],
+      'Firefox here has WebGPU on Mesa\'s llvmpipe (webdriver.json\'s preferences), which it marks as a fallback adapter');
+    const notice = await firefox.execute("return document.getElementById('notice-text').textContent");
+    console.log(`firefox automatic: ${notice}`);
+    assert.match(notice, /^Translations run on the processor \(CPU\): the browser's WebGPU adapter is a software renderer \(.+\); the CPU path is faster\.$/);
+  });
+
+  it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=webgpu`);
+    await firefox.waitFor(settled);
     const state = await firefox.execute('return { ...document.body.dataset }');
     assert.equal(state.engine, 'ready');
     assert.equal(state.model, 'tiny');
