@@ -9,8 +9,10 @@
 //! - [`manifest`]: the JSON that describes a web model and checks its files.
 //! - [`cpu`]: the generator's forward pass on the CPU without burn (the browser's CPU backend).
 //! - [`translator`]: a loaded model translating images on a chosen device.
-//! - [`web`]: the JavaScript API (wasm32 only) and the backend choice (`auto`, `webgpu`, `cpu`).
+//! - [`backend`]: the backend choice (`auto`, `webgpu`, `cpu`) and what `auto` makes of an adapter.
+//! - `web` (wasm32 only): the JavaScript API.
 
+pub mod backend;
 pub mod cpu;
 pub mod image_io;
 pub mod manifest;
@@ -18,6 +20,7 @@ pub mod model;
 pub mod translator;
 pub mod weights;
 
+#[cfg(target_family = "wasm")]
 pub mod web;
 
 pub use manifest::{Direction, ModelManifest};

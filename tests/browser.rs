@@ -7,10 +7,8 @@
 
 use burn::tensor::Device;
 use js_sys::Promise;
-use unpaired::web::{
-    AutoBackend, BackendRequest, WebTranslator, auto_backend, image_data, select_backend,
-    webgpu_adapter_facts,
-};
+use unpaired::backend::{AutoBackend, BackendRequest, auto_backend};
+use unpaired::web::{WebTranslator, image_data, select_backend, webgpu_adapter_facts};
 use unpaired::{Direction, Translator};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -159,10 +159,10 @@ impl CpuGenerator {
     /// Translates one image: planar `[3, height, width]` values in [-1, 1] in (height and width
     /// multiples of 4, at least 8), the same layout out.
     pub fn forward(&self, planar: &[f32], height: usize, width: usize) -> Vec<f32> {
-        let mut run = StagedRun::new(self, planar, height, width, Part::WHOLE);
+        let mut run = StagedRun::new(planar, height, width, Part::WHOLE);
         for stage in 0..self.stages() {
-            run.run_stage(stage);
-            run.complete_stage(stage, None);
+            run.run_stage(self, stage);
+            run.complete_stage(self, stage, None);
         }
         run.finish()
     }
@@ -236,7 +236,7 @@ impl Part {
 }
 
 /// One worker's state in a forward pass split by output channels across workers, each holding
-/// its own copy of the generator: every worker runs its share of a stage ([`run_stage`]), hands
+/// its own copy of the generator (every call takes it): every worker runs its share of a stage ([`run_stage`]), hands
 /// its channels to the others ([`own_output`]) and takes theirs ([`complete_stage`]) before the
 /// next stage. Part 0 finishes the head and returns the image ([`finish`]).
 ///
@@ -245,8 +245,7 @@ impl Part {
 /// [`complete_stage`]: StagedRun::complete_stage
 /// [`finish`]: StagedRun::finish
 #[derive(Debug)]
-pub struct StagedRun<'a> {
-    generator: &'a CpuGenerator,
+pub struct StagedRun {
     part: Part,
     /// The input of the next stage (all channels).
     current: Image,
@@ -256,16 +255,10 @@ pub struct StagedRun<'a> {
     out: Image,
 }
 
-impl<'a> StagedRun<'a> {
+impl StagedRun {
     /// Starts a pass over planar `[3, height, width]` values in [-1, 1] (sides multiples of 4,
     /// at least 8).
-    pub fn new(
-        generator: &'a CpuGenerator,
-        planar: &[f32],
-        height: usize,
-        width: usize,
-        part: Part,
-    ) -> Self {
+    pub fn new(planar: &[f32], height: usize, width: usize, part: Part) -> Self {
         assert!(
             height.is_multiple_of(4) && width.is_multiple_of(4) && height >= 8 && width >= 8,
             "sides must be multiples of 4, at least 8"
@@ -273,7 +266,6 @@ impl<'a> StagedRun<'a> {
         assert_eq!(planar.len(), 3 * height * width, "planar size");
         assert!(part.index < part.count, "part out of range");
         Self {
-            generator,
             part,
             current: to_channels_last(planar, height, width),
             residual: None,
@@ -282,18 +274,17 @@ impl<'a> StagedRun<'a> {
     }
 
     /// Computes this worker's channels of `stage` (stages in order, each completed first).
-    pub fn run_stage(&mut self, stage: usize) {
+    pub fn run_stage(&mut self, generator: &CpuGenerator, stage: usize) {
         #[allow(unused_unsafe)]
         // SAFETY: on wasm32 the SIMD128 kernels need an engine with SIMD, which every engine that
         // instantiated this module has (a module with SIMD instructions fails to compile without).
         unsafe {
-            self.run_stage_simd(stage)
+            self.run_stage_simd(generator, stage)
         }
     }
 
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
-    fn run_stage_simd(&mut self, stage: usize) {
-        let g = self.generator;
+    fn run_stage_simd(&mut self, g: &CpuGenerator, stage: usize) {
         let range = g.stage_range(stage, self.part);
         let x = &self.current;
         self.out = match g.layer(stage) {
@@ -351,8 +342,8 @@ impl<'a> StagedRun<'a> {
     }
 
     /// This worker's channels of the stage just run, pixel by pixel (`pixels × channels`).
-    pub fn own_output(&self, stage: usize) -> Vec<f32> {
-        let range = self.generator.stage_range(stage, self.part);
+    pub fn own_output(&self, generator: &CpuGenerator, stage: usize) -> Vec<f32> {
+        let range = generator.stage_range(stage, self.part);
         let c = self.out.channels;
         let mut packed = Vec::with_capacity(self.out.pixels() * range.len());
         for pixel in self.out.data.chunks_exact(c) {
@@ -361,15 +352,47 @@ impl<'a> StagedRun<'a> {
         packed
     }
 
-    /// Values every part sends for `stage` together: `pixels × stage_channels`.
+    /// Values every part sends for the stage just run together: `pixels × stage_channels`.
     pub fn stage_values(&self) -> usize {
         self.out.data.len()
+    }
+
+    /// Where this worker's channels start among all parts' (in values).
+    pub fn own_offset(&self, generator: &CpuGenerator, stage: usize) -> usize {
+        let pixels = self.out.pixels();
+        (0..self.part.index)
+            .map(|index| {
+                let part = Part {
+                    index,
+                    count: self.part.count,
+                };
+                pixels * generator.stage_range(stage, part).len()
+            })
+            .sum()
+    }
+
+    /// The most values any stage of a pass over `height × width` exchanges (the size of the
+    /// buffer workers share).
+    pub fn largest_stage(generator: &CpuGenerator, height: usize, width: usize) -> usize {
+        let full = height * width;
+        (0..generator.stages())
+            .map(|stage| {
+                let pixels = match stage {
+                    1 => full / 4,
+                    s if s >= 2 && s < generator.stages() - 3 => full / 16,
+                    s if s == generator.stages() - 3 => full / 4,
+                    _ => full,
+                };
+                pixels * generator.stage_channels(stage)
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Completes `stage` with the other workers' channels: `all` is every part's
     /// [`own_output`](StagedRun::own_output) concatenated in part order (this worker's included,
     /// and ignored), or `None` when this worker is the only one.
-    pub fn complete_stage(&mut self, stage: usize, all: Option<&[f32]>) {
+    pub fn complete_stage(&mut self, generator: &CpuGenerator, stage: usize, all: Option<&[f32]>) {
         if let Some(all) = all {
             let c = self.out.channels;
             let pixels = self.out.pixels();
@@ -380,7 +403,7 @@ impl<'a> StagedRun<'a> {
                     index,
                     count: self.part.count,
                 };
-                let range = self.generator.stage_range(stage, part);
+                let range = generator.stage_range(stage, part);
                 let width = range.len();
                 if index != self.part.index && width > 0 {
                     let from = &all[offset..offset + pixels * width];

@@ -262,17 +262,19 @@ fn forward_split(
     count: usize,
 ) -> Vec<f32> {
     let mut runs: Vec<StagedRun> = (0..count)
-        .map(|index| StagedRun::new(engine, input, h, w, Part { index, count }))
+        .map(|index| StagedRun::new(input, h, w, Part { index, count }))
         .collect();
     for stage in 0..engine.stages() {
         let mut all = Vec::new();
         for run in &mut runs {
-            run.run_stage(stage);
-            all.extend(run.own_output(stage));
+            run.run_stage(engine, stage);
+            assert_eq!(run.own_offset(engine, stage), all.len());
+            all.extend(run.own_output(engine, stage));
         }
+        assert!(all.len() <= StagedRun::largest_stage(engine, h, w));
         for run in &mut runs {
             assert_eq!(run.stage_values(), all.len());
-            run.complete_stage(stage, Some(&all));
+            run.complete_stage(engine, stage, Some(&all));
         }
     }
     runs.swap_remove(0).finish()
