@@ -114,12 +114,12 @@ impl Model {
     }
 
     /// The CPU engine's copy of a direction's generator, if it has one.
-    fn cpu_generator(&self, direction: Direction) -> Option<&CpuGenerator> {
+    fn cpu_generator(&self, direction: Direction) -> Option<&Arc<CpuGenerator>> {
         let index = match direction {
             Direction::AToB => 0,
             Direction::BToA => 1,
         };
-        self.cpu[index].as_deref()
+        self.cpu[index].as_ref()
     }
 
     /// The generator for a direction.
@@ -170,6 +170,63 @@ pub struct Pending {
     height: u32,
     /// The (possibly scaled-down) input image whose alpha the output takes, if it was one.
     input: Option<RgbaImage>,
+}
+
+/// An input ready for the CPU engine: padded planar values, and what to crop the output to.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Planar `[3, padded_height, padded_width]` values in [-1, 1].
+    pub planar: Vec<f32>,
+    /// Padded height (a multiple of 4).
+    pub padded_height: usize,
+    /// Padded width (a multiple of 4).
+    pub padded_width: usize,
+    /// The output's width (the input's, after scaling).
+    pub width: u32,
+    /// The output's height.
+    pub height: u32,
+    /// The scaled input image whose alpha the output keeps, when the input was an image.
+    pub image: Option<RgbaImage>,
+}
+
+impl Prepared {
+    fn new(
+        tensor: Tensor<4>,
+        width: u32,
+        height: u32,
+        image: Option<RgbaImage>,
+        backend: &str,
+    ) -> Result<Self, TranslateError> {
+        let [_, _, padded_height, padded_width] = tensor.dims();
+        let planar = tensor
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| backend_error(backend, format!("{e:?}")))?;
+        Ok(Self {
+            planar,
+            padded_height,
+            padded_width,
+            width,
+            height,
+            image,
+        })
+    }
+
+    /// The engine's padded output cropped to the input's size.
+    pub fn finish(&self, output: &[f32]) -> Planar {
+        Planar {
+            width: self.width,
+            height: self.height,
+            values: crop_planar(
+                output,
+                self.padded_width,
+                self.padded_height,
+                self.width,
+                self.height,
+            ),
+        }
+    }
 }
 
 /// Where a pending result is.
@@ -283,6 +340,40 @@ impl Translator {
             model.prepare_cpu_engine();
         }
         self.model = Some(model);
+    }
+
+    /// The CPU engine's generator for `direction`, for a translation split across workers
+    /// ([`crate::cpu::StagedRun`]); `None` when translations do not run on the engine.
+    pub fn cpu_generator(
+        &self,
+        direction: Direction,
+    ) -> Result<Option<Arc<CpuGenerator>>, TranslateError> {
+        let model = self.model.as_ref().ok_or(TranslateError::NoModel)?;
+        model.generator(direction)?;
+        Ok(self
+            .cpu_engine
+            .then(|| model.cpu_generator(direction).cloned())
+            .flatten())
+    }
+
+    /// What the generator sees of `image`: scaled down to the maximum side, padded to multiples of
+    /// 4, as planar values.
+    pub fn prepare_image(&self, image: RgbaImage) -> Result<Prepared, TranslateError> {
+        let input = image_io::fit_within(image, self.max_side)?;
+        let tensor = image_io::to_tensor(&input, &Device::flex())?;
+        let (width, height) = input.dimensions();
+        Prepared::new(tensor, width, height, Some(input), &self.backend)
+    }
+
+    /// What the generator sees of planar values `[3, height, width]`: padded to multiples of 4.
+    pub fn prepare_values(
+        &self,
+        values: Vec<f32>,
+        width: u32,
+        height: u32,
+    ) -> Result<Prepared, TranslateError> {
+        let tensor = image_io::planar_to_tensor(values, width, height, &Device::flex())?;
+        Prepared::new(tensor, width, height, None, &self.backend)
     }
 
     /// Runs the generator of `direction` on `tensor` (`[1, 3, H', W']`, padded), cropping the

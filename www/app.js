@@ -1,7 +1,7 @@
 // The page: wires the settings, the model list, the translator engine, and the photo and camera
 // modes together. State a test (or a curious person) can read is mirrored on <body> as data
 // attributes: data-engine (starting | loading | ready | no-model | model-failed | failed),
-// data-backend (webgpu | cpu), data-fallback (why 'auto' or a failed 'webgpu' runs on the CPU:
+// data-backend (webgpu | cpu), data-threads (CPU workers), data-fallback (why 'auto' or a failed 'webgpu' runs on the CPU:
 // software-webgpu | no-webgpu), data-model (in use), data-model-error (the model that just failed),
 // data-photo (working | done | error), data-translations (photos translated), data-camera (on | off).
 
@@ -67,12 +67,17 @@ const camera = new CameraMode({
   },
 });
 
-function showBackend({ backend, requested, fallbackReason, fallbackKind }) {
+function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {
   body.backend = backend;
   const fellBack = backend === 'cpu' && requested !== 'cpu';
   const softwareGpu = fellBack && fallbackKind === 'software-webgpu';
-  ui.badge.textContent = `Running on ${backendName(backend)}${softwareGpu ? ', faster here than software WebGPU' : ''}`;
-  ui.badge.title = fellBack && fallbackReason ? `Why: ${fallbackReason}` : '';
+  // On the CPU: how many threads, and why only one when that is all it has.
+  const threadText = backend === 'cpu' && threads ? `, ${threads} thread${threads === 1 ? '' : 's'}` : '';
+  if (threadText) body.threads = String(threads);
+  else delete body.threads;
+  ui.badge.textContent = `Running on ${backendName(backend)}${threadText}${softwareGpu ? ', faster here than software WebGPU' : ''}`;
+  const why = [fellBack && fallbackReason ? `Why: ${fallbackReason}` : '', oneThreadReason ? `One thread: ${oneThreadReason}` : ''];
+  ui.badge.title = why.filter(Boolean).join('\n');
   if (!fellBack) {
     delete body.fallback;
     return;

@@ -20,7 +20,8 @@ export class Engine {
    *   progress(label: string, loaded: number, total: number): void,
    *   busy(label: string): void,
    *   backend(info: { backend: string, requested: string, fallbackReason: string | null,
-   *                   fallbackKind: 'software-webgpu' | 'no-webgpu' | null }): void,
+   *                   fallbackKind: 'software-webgpu' | 'no-webgpu' | null,
+   *                   threads: number | null (CPU workers), oneThreadReason: string | null }): void,
    *   model(info: { entry: object, manifest: object }): void,
    *   notice(text: string, key?: string): void,
    * }}
@@ -118,6 +119,8 @@ export class Engine {
     this.hooks.backend({
       backend: client.backend,
       requested: backend,
+      threads: client.info?.threads ?? null,
+      oneThreadReason: client.info?.oneThreadReason ?? null,
       ...(fallback ?? { fallbackReason: client.fallbackReason, fallbackKind: client.fallbackKind }),
     });
   }

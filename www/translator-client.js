@@ -15,12 +15,12 @@ export class WorkerError extends Error {
 export class TranslatorClient {
   /**
    * Starts a worker and its translator on `backend` ('auto' | 'webgpu' | 'cpu').
-   * `onProgress(loaded, total)` follows the WebAssembly download.
+   * `onProgress(loaded, total)` follows the WebAssembly download; `threads` caps the CPU workers.
    */
-  static async start(backend, { onProgress = () => {} } = {}) {
+  static async start(backend, { onProgress = () => {}, threads = null } = {}) {
     const client = new TranslatorClient(onProgress);
     try {
-      client.info = await client.request('start', { backend });
+      client.info = await client.request('start', { backend, threads });
     } catch (error) {
       client.terminate();
       throw error;

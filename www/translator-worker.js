@@ -5,35 +5,123 @@
 // trapped), so the page must start a new worker.
 
 import init, { Translator } from './pkg/unpaired.js';
+import { CpuSplit, cpuThreads, singleThreadReason } from './cpu-split.js';
 
 let translator = null;
+/** Helpers sharing CPU translations (null: one thread). */
+let split = null;
+/** Why CPU translations run on one thread, if they do. */
+let oneThreadReason = null;
+
+/** Starts the CPU helpers when the page may share memory and has cores to spare. */
+async function startSplit(requested) {
+  const threads = cpuThreads(requested);
+  oneThreadReason = Number(requested) === 1 ? 'one thread was asked for' : singleThreadReason();
+  if (threads < 2) return;
+  try {
+    split = await CpuSplit.start({
+      threads,
+      module: init.__wbindgen_wasm_module,
+      spawn: () => new Worker(new URL('./cpu-helper.js', import.meta.url), { type: 'module' }),
+    });
+  } catch (error) {
+    split?.stop();
+    split = null;
+    oneThreadReason = `the helper workers did not start (${error.message})`;
+    console.warn(`Unpaired: translating on one thread: ${oneThreadReason}`);
+  }
+}
+
+/** Gives up on the helpers after a failure; later translations run on this thread alone. */
+function dropSplit(error) {
+  console.warn(`Unpaired: the CPU workers failed (${error.message}); translating on one thread`);
+  split?.stop();
+  split = null;
+  oneThreadReason = `the helper workers failed (${error.message})`;
+}
 
 const handlers = {
-  /** Downloads and starts the WebAssembly, then creates the translator on `backend`. */
-  async start({ backend }) {
+  /**
+   * Downloads and starts the WebAssembly, then creates the translator on `backend`; on the CPU,
+   * with `threads` workers (default: one per core when the page is cross-origin isolated).
+   */
+  async start({ backend, threads }) {
     await init({ module_or_path: await wasmWithProgress(new URL('./pkg/unpaired_bg.wasm', import.meta.url)) });
     translator = await Translator.create(backend);
+    if (translator.backend === 'cpu') await startSplit(threads);
     return {
       backend: translator.backend,
       fallbackReason: translator.fallbackReason ?? null,
       fallbackKind: translator.fallbackKind ?? null,
+      threads: translator.backend === 'cpu' ? (split?.threads ?? 1) : null,
+      oneThreadReason: translator.backend === 'cpu' && !split ? oneThreadReason : null,
     };
   },
 
   /** Loads a model: the manifest's JSON text and each direction's weights (ArrayBuffer or null). */
-  load({ manifest, aToB, bToA }) {
+  async load({ manifest, aToB, bToA }) {
     const bytes = (buffer) => (buffer ? new Uint8Array(buffer) : undefined);
-    return { manifest: translator.loadModel(manifest, bytes(aToB), bytes(bToA)) };
+    const loaded = translator.loadModel(manifest, bytes(aToB), bytes(bToA));
+    if (split) {
+      try {
+        await split.load(manifest, aToB, bToA);
+      } catch (error) {
+        dropSplit(error);
+      }
+    }
+    return { manifest: loaded };
   },
 
   /** Translates an ImageData; the result's pixels are transferred back, not copied. */
   async translate({ image, direction, maxSide }) {
     translator.maxSide = maxSide;
     const started = performance.now();
-    const output = await translator.translate(image, direction);
+    const output = await translateImage(image, direction);
     return { value: { image: output, ms: performance.now() - started }, transfer: [output.data.buffer] };
   },
+
+  /** Translates planar values `[3, height, width]` in [-1, 1] (no scaling, no rounding). */
+  async translateValues({ values, width, height, direction }) {
+    const started = performance.now();
+    const output = await translateValues(values, width, height, direction);
+    return { value: { values: output, ms: performance.now() - started }, transfer: [output.buffer] };
+  },
 };
+
+/** Planar values in and out, unrounded (benchmarks, output comparisons); split like images. */
+async function translateValues(values, width, height, direction) {
+  if (split && translator.canSplit(direction)) {
+    const job = translator.splitValues(values, width, height, direction, split.threads);
+    try {
+      await split.run(job, direction);
+      return job.finishValues();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) throw error;
+      dropSplit(error);
+    } finally {
+      job.free();
+    }
+  }
+  return translator.translateValues(values, width, height, direction);
+}
+
+/** On the helpers too when there are any (falling back to this thread if they fail). */
+async function translateImage(image, direction) {
+  if (split && translator.canSplit(direction)) {
+    // A bad image fails here, before any helper is involved, with the usual message.
+    const job = translator.splitImage(image, direction, split.threads);
+    try {
+      await split.run(job, direction);
+      return job.finishImage();
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) throw error;
+      dropSplit(error);
+    } finally {
+      job.free();
+    }
+  }
+  return translator.translate(image, direction);
+}
 
 async function wasmWithProgress(url) {
   const response = await fetch(url);

@@ -101,13 +101,17 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '02-auto-cpu-over-swiftshader');
     assert.equal(await page.inputValue('#backend'), 'auto');
     assert.deepEqual([state.engine, state.backend, state.fallback], ['ready', 'cpu', 'software-webgpu']);
-    assert.equal(await page.textContent('#engine-badge'), 'Running on the processor (CPU), faster here than software WebGPU');
-    assert.equal(await page.getAttribute('#engine-badge', 'title'),
-      'Why: the browser\'s WebGPU adapter is a software renderer (SwiftShader); the CPU path is faster');
+    // Cross-origin isolated: one CPU worker per core (up to 8), sharing each translation.
+    const threads = await page.evaluate(() => Math.min(navigator.hardwareConcurrency, 8));
+    assert.equal(state.threads, String(threads));
+    const threadText = `${threads} thread${threads === 1 ? '' : 's'}`;
+    assert.equal(await page.textContent('#engine-badge'), `Running on the processor (CPU), ${threadText}, faster here than software WebGPU`);
+    const title = await page.getAttribute('#engine-badge', 'title');
+    assert.ok(title.startsWith('Why: the browser\'s WebGPU adapter is a software renderer (SwiftShader); the CPU path is faster'), title);
     assert.equal(await noticeText(page),
       'Translations run on the processor (CPU): the browser\'s WebGPU adapter is a software renderer (SwiftShader); the CPU path is faster.');
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
-    await assertMatchesNative(page, 'automatic (CPU)');
+    await assertMatchesNative(page, `automatic (CPU, ${threadText})`);
     assert.match(await page.textContent('#status-text'), /Translated “input\.png” \(48 × 40\).*processor \(CPU\)/);
     await page.close();
   });
@@ -308,6 +312,27 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.isDisabled('#file'), true);
     assert.equal(await page.isDisabled('#mode-camera'), true);
     await empty.close();
+  });
+
+  it('without cross-origin isolation: translates on one CPU thread and says why', SLOW, async () => {
+    const open = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    // The same site without its COOP/COEP headers, as a static host that does not send them.
+    await open.route('**/*', async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      await route.fulfill({ response, headers });
+    });
+    const page = await openPage('?backend=cpu', open);
+    const state = await waitForEngine(page);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.deepEqual([state.engine, state.backend, state.threads], ['ready', 'cpu', '1']);
+    assert.equal(await page.textContent('#engine-badge'), 'Running on the processor (CPU), 1 thread');
+    assert.match(await page.getAttribute('#engine-badge', 'title'), /^One thread: the page is not cross-origin isolated/);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'cpu, one thread');
+    await open.close();
   });
 
   it('without WebGPU: says so once and translates on the CPU', SLOW, async () => {

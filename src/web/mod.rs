@@ -5,6 +5,10 @@
 //!
 //! How the backend is chosen is plain Rust in [`crate::backend`], tested natively.
 
+mod split;
+
+pub use split::SplitJob;
+
 use {
     crate::backend::{AdapterFacts, AutoBackend, BackendRequest, Fallback, auto_backend},
     crate::image_io,
