@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::gemm::{PackedB, gemm};
+use super::gemm::{PackedB, Start, gemm};
 
 /// A channels-last image.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +78,12 @@ pub fn pad(x: &Image, p: usize, mode: Padding) -> Image {
 const BLOCK: usize = 64;
 
 /// A `k × k` convolution with stride `s` and no padding of its own (pad first with [`pad`]).
+///
+/// Two ways to run it. With a long kernel row (`k · in_channels` ≥ [`DIRECT_ROW`]) the input is
+/// used in place: for one output row and one kernel row, the values every output pixel needs are
+/// one slice of the input (pixel after pixel `stride · in_channels` apart), so `k` accumulating
+/// GEMMs over the input itself replace the im2col copy. With a short one (the 3-channel stem) the
+/// copy is cheap and the single long GEMM is faster.
 #[derive(Debug, Clone)]
 pub struct Conv {
     kernel: usize,
@@ -85,7 +91,12 @@ pub struct Conv {
     in_channels: usize,
     /// Rows ordered (ky, kx, input channel), columns = output channels.
     weights: PackedB,
+    /// The same weights one kernel row at a time (rows (kx, input channel)), for the direct way.
+    kernel_rows: Option<Vec<PackedB>>,
 }
+
+/// Kernel-row length from which a convolution reads its input in place.
+const DIRECT_ROW: usize = 256;
 
 impl Conv {
     /// From PyTorch/burn layout weights `[out, in, k, k]` and an optional bias.
@@ -107,11 +118,27 @@ impl Conv {
             },
             bias,
         );
+        let kernel_rows = (k * ci >= DIRECT_ROW).then(|| {
+            (0..k)
+                .map(|ky| {
+                    PackedB::new(
+                        k * ci,
+                        co,
+                        |row, o| {
+                            let (kx, i) = (row / ci, row % ci);
+                            weight[((o * ci + i) * k + ky) * k + kx]
+                        },
+                        bias,
+                    )
+                })
+                .collect()
+        });
         Self {
             kernel: k,
             stride,
             in_channels: ci,
             weights,
+            kernel_rows,
         }
     }
 
@@ -137,6 +164,22 @@ impl Conv {
             (out.height, out.width, out.channels),
             (ho, wo, self.out_channels())
         );
+        let co = self.out_channels();
+        if let Some(kernel_rows) = &self.kernel_rows {
+            for oy in 0..ho {
+                let out_row = &mut out.data[oy * wo * co..];
+                for (ky, weights) in kernel_rows.iter().enumerate() {
+                    let a = &x.data[(oy * s + ky) * x.width * ci..];
+                    let start = if ky == 0 {
+                        Start::Bias
+                    } else {
+                        Start::Accumulate
+                    };
+                    gemm(a, wo, s * ci, weights, out_row, co, channels.clone(), start);
+                }
+            }
+            return;
+        }
         let kk = self.weights.k();
         let mut cols = vec![0f32; BLOCK * kk];
         let pixels = ho * wo;
@@ -160,15 +203,16 @@ impl Conv {
                     }
                 }
             }
-            let co = self.out_channels();
+            let out = &mut out.data[p0 * co..];
             gemm(
                 &cols,
                 p1 - p0,
                 kk,
                 &self.weights,
-                &mut out.data[p0 * co..],
+                out,
                 co,
                 channels.clone(),
+                Start::Bias,
             );
             p0 = p1;
         }
@@ -267,14 +311,16 @@ impl ConvTranspose {
                 }
                 // Row 2a + py, columns px, px + 2, …: every other output pixel.
                 let first = ((2 * a + py) * 2 * w + px) * co;
+                let out = &mut out.data[first..];
                 gemm(
                     &cols,
                     w,
                     kk,
                     weights,
-                    &mut out.data[first..],
+                    out,
                     2 * co,
                     channels.clone(),
+                    Start::Bias,
                 );
             }
         }

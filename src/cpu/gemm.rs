@@ -62,9 +62,21 @@ impl PackedB {
     }
 }
 
-/// `C[i, j] = bias[j] + Σ_p A[i, p] · B[p, j]` for `i < m` and `j` in `cols` (which must start at
-/// a multiple of [`NR`]). `a` holds `m` rows of `b.k()` values `lda` apart; `c` holds `m` rows
-/// `ldc` apart, and only the columns in `cols` are written.
+/// What C starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The bias: `C = bias + A·B`.
+    Bias,
+    /// C's current values: `C += A·B` (bias ignored).
+    Accumulate,
+}
+
+/// `C[i, j] = bias[j] + Σ_p A[i, p] · B[p, j]` (or `C[i, j] += …`, see [`Start`]) for `i < m`
+/// and `j` in `cols` (which must start at a multiple of [`NR`]). `a` holds `m` rows of `b.k()`
+/// values `lda` apart (rows may overlap: a convolution's kernel row over consecutive pixels is
+/// one slice with `lda` = stride · channels); `c` holds `m` rows `ldc` apart, and only the columns
+/// in `cols` are written.
+#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 pub fn gemm(
     a: &[f32],
@@ -74,6 +86,7 @@ pub fn gemm(
     c: &mut [f32],
     ldc: usize,
     cols: Range<usize>,
+    start: Start,
 ) {
     let k = b.k;
     assert!(
@@ -97,21 +110,21 @@ pub fn gemm(
             // Rows past `m` repeat the last one; their results are dropped.
             let row = |r: usize| a[(i + r.min(rows - 1)) * lda..].as_ptr();
             let a_rows = [row(0), row(1), row(2), row(3)];
+            let accumulate = start == Start::Accumulate;
             if rows == MR && width == NR {
+                let tile = c[i * ldc + col0..].as_mut_ptr();
                 // SAFETY: the asserts above bound every row of A (k values) and of C (NR columns).
-                unsafe {
-                    micro(
-                        k,
-                        a_rows,
-                        panel.as_ptr(),
-                        bias,
-                        c[i * ldc + col0..].as_mut_ptr(),
-                        ldc,
-                    )
-                };
+                unsafe { micro(k, a_rows, panel.as_ptr(), bias, accumulate, tile, ldc) };
             } else {
+                if accumulate {
+                    for r in 0..rows {
+                        let src = (i + r) * ldc + col0;
+                        edge[r * NR..r * NR + width].copy_from_slice(&c[src..src + width]);
+                    }
+                }
+                let tile = edge.as_mut_ptr();
                 // SAFETY: as above; the tile lands in `edge` (MR × NR) and is copied out in bounds.
-                unsafe { micro(k, a_rows, panel.as_ptr(), bias, edge.as_mut_ptr(), NR) };
+                unsafe { micro(k, a_rows, panel.as_ptr(), bias, accumulate, tile, NR) };
                 for r in 0..rows {
                     let dst = (i + r) * ldc + col0;
                     c[dst..dst + width].copy_from_slice(&edge[r * NR..r * NR + width]);
@@ -122,11 +135,12 @@ pub fn gemm(
     }
 }
 
-/// One `MR × NR` tile: `c[r·ldc + j] = bias[j] + Σ_p a[r][p] · panel[p·NR + j]`.
+/// One `MR × NR` tile: `c[r·ldc + j] = bias[j] + Σ_p a[r][p] · panel[p·NR + j]`, or
+/// `c[r·ldc + j] += Σ_p …` when `accumulate`.
 ///
 /// # Safety
-/// Each `a[r]` must be readable for `k` values, `panel` for `k · NR`, and `c` writable at
-/// `r·ldc + j` for `r < MR`, `j < NR`.
+/// Each `a[r]` must be readable for `k` values, `panel` for `k · NR`, and `c` readable and
+/// writable at `r·ldc + j` for `r < MR`, `j < NR`.
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 #[inline]
 unsafe fn micro(
@@ -134,14 +148,15 @@ unsafe fn micro(
     a: [*const f32; MR],
     panel: *const f32,
     bias: &[f32],
+    accumulate: bool,
     c: *mut f32,
     ldc: usize,
 ) {
     unsafe {
-        let b0 = V4::load(bias.as_ptr());
-        let b1 = V4::load(bias.as_ptr().add(4));
-        let (mut c00, mut c01, mut c10, mut c11) = (b0, b1, b0, b1);
-        let (mut c20, mut c21, mut c30, mut c31) = (b0, b1, b0, b1);
+        let (mut c00, mut c01) = start_row(bias, accumulate, c);
+        let (mut c10, mut c11) = start_row(bias, accumulate, c.add(ldc));
+        let (mut c20, mut c21) = start_row(bias, accumulate, c.add(2 * ldc));
+        let (mut c30, mut c31) = start_row(bias, accumulate, c.add(3 * ldc));
         let [a0, a1, a2, a3] = a;
         let mut bp = panel;
         for p in 0..k {
@@ -172,6 +187,22 @@ unsafe fn micro(
     }
 }
 
+/// A tile row's starting accumulators: C's values or the bias.
+///
+/// # Safety
+/// `c..c + NR` must be readable when `accumulate`.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+#[inline]
+unsafe fn start_row(bias: &[f32], accumulate: bool, c: *const f32) -> (V4, V4) {
+    unsafe {
+        if accumulate {
+            (V4::load(c), V4::load(c.add(4)))
+        } else {
+            (V4::load(bias.as_ptr()), V4::load(bias.as_ptr().add(4)))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,14 +230,23 @@ mod tests {
             let packed = PackedB::new(k, n, |r, c| b[r * n + c], Some(&bias));
             let expected = reference(&a, m, k, &b, n, &bias);
             let mut c = vec![f32::NAN; m * n];
-            gemm(&a, m, k, &packed, &mut c, n, 0..n);
+            gemm(&a, m, k, &packed, &mut c, n, 0..n, Start::Bias);
             for (x, y) in c.iter().zip(&expected) {
                 assert!((x - y).abs() < 1e-5, "{m}×{k}×{n}: {x} vs {y}");
+            }
+            // Accumulating onto C adds the product again (without a second bias).
+            let mut twice = c.clone();
+            gemm(&a, m, k, &packed, &mut twice, n, 0..n, Start::Accumulate);
+            for ((t, once), bias) in twice.iter().zip(&c).zip(bias.iter().cycle()) {
+                assert!(
+                    (t - (2.0 * once - bias)).abs() < 1e-4,
+                    "{m}×{k}×{n}: accumulate"
+                );
             }
             if n > NR {
                 // Only the second panel onwards: the first columns stay untouched.
                 let mut c = vec![f32::NAN; m * n];
-                gemm(&a, m, k, &packed, &mut c, n, NR..n);
+                gemm(&a, m, k, &packed, &mut c, n, NR..n, Start::Bias);
                 for i in 0..m {
                     assert!(c[i * n..i * n + NR].iter().all(|x| x.is_nan()));
                     for j in NR..n {

@@ -273,6 +273,11 @@ impl StagedRun {
         }
     }
 
+    /// Which part this is.
+    pub fn part(&self) -> Part {
+        self.part
+    }
+
     /// Computes this worker's channels of `stage` (stages in order, each completed first).
     pub fn run_stage(&mut self, generator: &CpuGenerator, stage: usize) {
         #[allow(unused_unsafe)]

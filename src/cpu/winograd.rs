@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::conv::Image;
-use super::gemm::{PackedB, gemm};
+use super::gemm::{PackedB, Start, gemm};
 use super::simd::V4;
 
 /// One Winograd variant: its output tile side and its three transforms.
@@ -231,6 +231,7 @@ impl<V: Variant> Winograd<V> {
                     &mut products[xi * TILE_BLOCK * co..],
                     co,
                     channels.clone(),
+                    Start::Bias,
                 );
             }
             // Output transform: Aᵀ M A per tile, four output channels at a time, plus the bias.

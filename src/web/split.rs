@@ -225,11 +225,16 @@ impl SplitJob {
         Ok(self.run()?.stage_values())
     }
 
-    /// Completes `stage` with every part's channels (`stageValues` floats, in part order).
+    /// Completes `stage` with every part's channels (`stageValues` floats, in part order; a part
+    /// alone passes an empty array).
     #[wasm_bindgen(js_name = completeStage)]
     pub fn complete_stage(&mut self, stage: usize, all: &[f32]) -> Result<(), JsError> {
         let engine = self.engine.clone();
         let run = self.run()?;
+        if run.part().count == 1 {
+            run.complete_stage(&engine, stage, None);
+            return Ok(());
+        }
         if all.len() != run.stage_values() {
             return Err(error("the exchanged channels do not match the stage"));
         }
