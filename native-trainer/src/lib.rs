@@ -2,6 +2,7 @@
 //! drive it. The networks themselves live in the root crate (`unpaired`).
 
 pub mod bench;
+pub mod bench_fixture;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
@@ -9,6 +10,7 @@ pub mod eval;
 pub mod export;
 pub mod import;
 pub mod netg;
+pub mod onnx;
 pub mod pytorch;
 pub mod report;
 pub mod test_split;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use native_trainer::train::{options::TrainArgs, run::run as train};
-use native_trainer::{bench, eval, export, import, test_split};
+use native_trainer::{bench, bench_fixture, eval, export, import, onnx, test_split};
 use unpaired::ModelManifest;
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
@@ -22,10 +22,17 @@ enum Command {
     Test(test_split::TestArgs),
     /// Writes a trained run's generators as a web model (www/models/NAME).
     Export(export::ExportArgs),
+    /// Writes a trained run's generator(s) as ONNX graphs (opset 17), for other runtimes.
+    #[command(name = "export-onnx")]
+    ExportOnnx(onnx::ExportOnnxArgs),
     /// Converts generators trained with the reference PyTorch code (.pth) into a web model.
     Import(import::ImportArgs),
     /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
     Bench(bench::BenchArgs),
+    /// Writes the browser benchmark's fixture: a seeded random generator as a web model and as
+    /// ONNX, an input, and the native output (tests/bench/).
+    #[command(name = "bench-fixture")]
+    BenchFixture(bench_fixture::BenchFixtureArgs),
     /// FID and KID of a folder of generated images against a folder of real ones, as one JSON line.
     Eval(eval::EvalArgs),
 }
@@ -93,7 +100,19 @@ fn main() -> Result<()> {
             describe("imported", &import::run(&args)?, &out.display().to_string());
             Ok(())
         }
+        Command::ExportOnnx(args) => {
+            for path in onnx::run(&args)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
         Command::Bench(args) => bench::run(&args),
+        Command::BenchFixture(args) => {
+            let fixture = bench_fixture::run(&args)?;
+            println!("{}", fixture.meta);
+            println!("wrote the benchmark fixture to {}", fixture.dir.display());
+            Ok(())
+        }
         Command::Eval(args) => eval::run(&args),
     }
 }

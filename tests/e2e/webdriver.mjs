@@ -25,8 +25,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class Firefox {
-  /** Starts geckodriver and a headless Firefox with the WebGPU preferences of webdriver.json. */
-  static async start() {
+  /**
+   * Starts geckodriver and a headless Firefox with the WebGPU preferences of webdriver.json, plus
+   * `prefs` (about:config names and values).
+   */
+  static async start({ prefs = {} } = {}) {
     const port = await freePort();
     const log = createWriteStream(join(OUTPUT, 'geckodriver.log'));
     const driver = spawn(process.env.GECKODRIVER ?? 'geckodriver', ['--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,7 +49,11 @@ export class Firefox {
       capabilities: {
         alwaysMatch: {
           browserName: 'firefox',
-          'moz:firefoxOptions': { ...options, args: [...(options.args ?? []), '-headless'] },
+          'moz:firefoxOptions': {
+            ...options,
+            prefs: { ...options.prefs, ...prefs },
+            args: [...(options.args ?? []), '-headless'],
+          },
         },
       },
     });
