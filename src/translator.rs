@@ -231,8 +231,8 @@ impl Prepared {
 
 /// Where a pending result is.
 enum Output {
-    /// On the device, `[1, 3, height, width]`.
-    Device(Tensor<4>),
+    /// On the device, `[1, 3, height, width]` (boxed: a tensor handle is large).
+    Device(Box<Tensor<4>>),
     /// Computed on the CPU by the engine: planar `[3, height, width]`.
     Ready(Vec<f32>),
 }
@@ -400,7 +400,7 @@ impl Translator {
             return Ok(Output::Ready(crop_planar(&output, w, h, width, height)));
         }
         let output = image_io::crop(generator.forward(tensor), width, height);
-        Ok(Output::Device(output))
+        Ok(Output::Device(Box::new(output)))
     }
 
     /// Queues the translation of `image` on the device; read the result with

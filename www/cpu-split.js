@@ -1,9 +1,9 @@
 // CPU translations shared by several workers. Every worker (this translator's worker, part 0, and
 // `threads - 1` helpers from cpu-helper.js) holds its own WebAssembly instance and model. The
 // generator runs stage by stage in step: each part computes its share of a stage's output
-// channels (`SplitJob.runStage`), writes them into one SharedArrayBuffer, waits at a barrier for
-// the others, reads everyone's back (`completeStage`) and waits again, so the buffer is free for
-// the next stage. Part 0 runs the last stage (3 channels) alone and returns the image.
+// channels (the last stage's rows) (`SplitJob.runStage`), writes it into one SharedArrayBuffer,
+// waits at a barrier for the others, reads everyone's back (`completeStage`) and waits again, so
+// the buffer is free for the next stage. Part 0 then returns the image.
 //
 // Needs SharedArrayBuffer and Atomics.wait, i.e. a cross-origin isolated page (COOP/COEP headers)
 // and a worker (never the page's main thread). Plain ES module: also runs in Node's worker_threads
@@ -69,14 +69,14 @@ export function abandon(control) {
 }
 
 /**
- * Runs one part's share of every stage but the last, in step with the others.
+ * Runs one part's share of every stage, in step with the others.
  * `shared` = { values: Float32Array, control: Int32Array } over SharedArrayBuffers.
  */
 export function runParts(job, shared, count) {
   const { values, control } = shared;
   let generation = 0;
   try {
-    for (let stage = 0; stage < job.stages - 1; stage++) {
+    for (let stage = 0; stage < job.stages; stage++) {
       job.runStage(stage);
       const offset = job.ownOffset(stage);
       values.set(job.ownOutput(stage), offset);

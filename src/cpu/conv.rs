@@ -157,6 +157,19 @@ impl Conv {
     /// [`Conv::output_size`], `out_channels` wide).
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
     pub fn forward(&self, x: &Image, out: &mut Image, channels: Range<usize>) {
+        let rows = 0..out.height;
+        self.forward_rows(x, out, rows, channels);
+    }
+
+    /// [`Conv::forward`] for the output rows `rows` only.
+    #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+    pub fn forward_rows(
+        &self,
+        x: &Image,
+        out: &mut Image,
+        rows: Range<usize>,
+        channels: Range<usize>,
+    ) {
         let (k, s, ci) = (self.kernel, self.stride, self.in_channels);
         assert_eq!(x.channels, ci, "input channels");
         let (ho, wo) = self.output_size(x.height, x.width);
@@ -164,9 +177,10 @@ impl Conv {
             (out.height, out.width, out.channels),
             (ho, wo, self.out_channels())
         );
+        assert!(rows.end <= ho, "rows out of range");
         let co = self.out_channels();
         if let Some(kernel_rows) = &self.kernel_rows {
-            for oy in 0..ho {
+            for oy in rows {
                 let out_row = &mut out.data[oy * wo * co..];
                 for (ky, weights) in kernel_rows.iter().enumerate() {
                     let a = &x.data[(oy * s + ky) * x.width * ci..];
@@ -182,8 +196,8 @@ impl Conv {
         }
         let kk = self.weights.k();
         let mut cols = vec![0f32; BLOCK * kk];
-        let pixels = ho * wo;
-        let mut p0 = 0;
+        let pixels = rows.end * wo;
+        let mut p0 = rows.start * wo;
         while p0 < pixels {
             let p1 = (p0 + BLOCK).min(pixels);
             for p in p0..p1 {

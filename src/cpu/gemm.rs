@@ -3,7 +3,9 @@
 //! (so a layer can write straight into a channels-last image, or into every other pixel of one).
 //!
 //! The inner loop is a [`MR`] × [`NR`] register-blocked micro-kernel: each step loads two vectors of
-//! B, broadcasts four values of A and does sixteen vector multiply-adds.
+//! B, broadcasts four values of A and does sixteen vector multiply-adds. A B of at most four
+//! columns (the head's three output channels) is packed four wide instead and runs on an
+//! [`MR_NARROW`] × 4 kernel, which wastes one lane instead of five.
 
 use std::ops::Range;
 
@@ -13,13 +15,18 @@ use super::simd::V4;
 pub const MR: usize = 4;
 /// Columns of C per panel of B (two vectors).
 pub const NR: usize = 8;
+/// Rows of C per call of the narrow kernel (B of at most 4 columns).
+pub const MR_NARROW: usize = 4;
+/// Panel width of a narrow B.
+const NR_NARROW: usize = 4;
 
-/// B (`k × n`) packed into `⌈n / NR⌉` panels of `k × NR` values, zero-padded past column `n`,
-/// and the bias (zero-padded likewise).
+/// B (`k × n`) packed into `⌈n / width⌉` panels of `k × width` values (width [`NR`], or 4 when
+/// `n ≤ 4`), zero-padded past column `n`, and the bias (zero-padded likewise).
 #[derive(Debug, Clone)]
 pub struct PackedB {
     k: usize,
     n: usize,
+    width: usize,
     data: Vec<f32>,
     bias: Vec<f32>,
 }
@@ -27,25 +34,27 @@ pub struct PackedB {
 impl PackedB {
     /// Packs `b(row, col)` for `row < k`, `col < n`, with `bias[col]` (zero when `None`).
     pub fn new(k: usize, n: usize, b: impl Fn(usize, usize) -> f32, bias: Option<&[f32]>) -> Self {
-        let panels = n.div_ceil(NR);
-        let mut data = vec![0f32; panels * k * NR];
+        let width = if n <= NR_NARROW { NR_NARROW } else { NR };
+        let panels = n.div_ceil(width);
+        let mut data = vec![0f32; panels * k * width];
         for p in 0..panels {
             for row in 0..k {
-                for r in 0..NR {
-                    let col = p * NR + r;
+                for r in 0..width {
+                    let col = p * width + r;
                     if col < n {
-                        data[(p * k + row) * NR + r] = b(row, col);
+                        data[(p * k + row) * width + r] = b(row, col);
                     }
                 }
             }
         }
-        let mut padded = vec![0f32; panels * NR];
+        let mut padded = vec![0f32; panels * width];
         if let Some(bias) = bias {
             padded[..n].copy_from_slice(&bias[..n]);
         }
         Self {
             k,
             n,
+            width,
             data,
             bias: padded,
         }
@@ -98,6 +107,10 @@ pub fn gemm(
         m == 0 || c.len() >= (m - 1) * ldc + cols.end,
         "C is too short"
     );
+    if b.width == NR_NARROW {
+        gemm_narrow(a, m, lda, b, c, ldc, cols, start);
+        return;
+    }
     let mut edge = [0f32; MR * NR];
     for p in cols.start / NR..cols.end.div_ceil(NR) {
         let panel = &b.data[p * k * NR..(p + 1) * k * NR];
@@ -131,6 +144,105 @@ pub fn gemm(
                 }
             }
             i += MR;
+        }
+    }
+}
+
+/// [`gemm`] for a B packed four wide: `MR_NARROW × 4` tiles.
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+fn gemm_narrow(
+    a: &[f32],
+    m: usize,
+    lda: usize,
+    b: &PackedB,
+    c: &mut [f32],
+    ldc: usize,
+    cols: Range<usize>,
+    start: Start,
+) {
+    const W: usize = NR_NARROW;
+    let k = b.k;
+    let accumulate = start == Start::Accumulate;
+    let mut edge = [0f32; MR_NARROW * W];
+    for p in cols.start / W..cols.end.div_ceil(W) {
+        let panel = &b.data[p * k * W..(p + 1) * k * W];
+        let bias = &b.bias[p * W..(p + 1) * W];
+        let col0 = p * W;
+        let width = (cols.end - col0).min(W);
+        let mut i = 0;
+        while i < m {
+            let rows = (m - i).min(MR_NARROW);
+            let row = |r: usize| a[(i + r.min(rows - 1)) * lda..].as_ptr();
+            let a_rows: [*const f32; MR_NARROW] = std::array::from_fn(row);
+            // Always through `edge`: C's rows are narrower than a vector here.
+            for r in 0..rows {
+                let src = (i + r) * ldc + col0;
+                if accumulate {
+                    edge[r * W..r * W + width].copy_from_slice(&c[src..src + width]);
+                }
+            }
+            // SAFETY: the asserts in `gemm` bound every row of A (k values); `edge` is
+            // MR_NARROW × W.
+            unsafe {
+                micro_narrow(
+                    k,
+                    a_rows,
+                    panel.as_ptr(),
+                    bias,
+                    accumulate,
+                    edge.as_mut_ptr(),
+                )
+            };
+            for r in 0..rows {
+                let dst = (i + r) * ldc + col0;
+                c[dst..dst + width].copy_from_slice(&edge[r * W..r * W + width]);
+            }
+            i += MR_NARROW;
+        }
+    }
+}
+
+/// One `MR_NARROW × 4` tile into `c` (rows 4 apart): `bias + Σ_p a[r][p] · panel[p·4 + j]`, or
+/// `c += Σ_p …` when `accumulate`.
+///
+/// # Safety
+/// Each `a[r]` must be readable for `k` values, `panel` for `k · 4`, and `c` for `MR_NARROW · 4`.
+#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
+#[inline]
+unsafe fn micro_narrow(
+    k: usize,
+    a: [*const f32; MR_NARROW],
+    panel: *const f32,
+    bias: &[f32],
+    accumulate: bool,
+    c: *mut f32,
+) {
+    unsafe {
+        let init = |r: usize| -> *const f32 {
+            if accumulate {
+                c.add(4 * r)
+            } else {
+                bias.as_ptr()
+            }
+        };
+        let mut acc: [V4; MR_NARROW] = [V4::splat(0.0); MR_NARROW];
+        for (r, slot) in acc.iter_mut().enumerate() {
+            *slot = V4::load(init(r));
+        }
+        let [a0, a1, a2, a3] = a;
+        let [mut c0, mut c1, mut c2, mut c3] = acc;
+        let mut bp = panel;
+        for p in 0..k {
+            let v = V4::load(bp);
+            c0 = c0.mul_add(V4::load_splat(a0.add(p)), v);
+            c1 = c1.mul_add(V4::load_splat(a1.add(p)), v);
+            c2 = c2.mul_add(V4::load_splat(a2.add(p)), v);
+            c3 = c3.mul_add(V4::load_splat(a3.add(p)), v);
+            bp = bp.add(4);
+        }
+        for (r, value) in [c0, c1, c2, c3].into_iter().enumerate() {
+            value.store(c.add(4 * r));
         }
     }
 }

@@ -168,7 +168,8 @@ impl CpuGenerator {
     }
 
     /// The steps of a forward pass: stem, two downsamplings, two per residual block, two
-    /// upsamplings, head. Each step's output channels can be split across workers.
+    /// upsamplings, head. Each step can be split across workers (by output channels; the head by
+    /// rows).
     pub fn stages(&self) -> usize {
         6 + 2 * self.blocks.len()
     }
@@ -184,15 +185,26 @@ impl CpuGenerator {
     }
 
     /// The output channels `part` computes of `stage`: the channels split as evenly as the kernels
-    /// allow (whole panels of 8), in part order. The head (3 channels) is part 0's alone.
+    /// allow (whole panels of 8), in part order. The head (3 channels) is split by rows instead
+    /// ([`CpuGenerator::head_rows`]): every part computes all its channels.
     pub fn stage_range(&self, stage: usize, part: Part) -> Range<usize> {
         let channels = self.stage_channels(stage);
-        if matches!(self.layer(stage), Layer::Head) {
-            return if part.index == 0 { 0..channels } else { 0..0 };
+        if self.is_head(stage) {
+            return 0..channels;
         }
         let units = channels.div_ceil(gemm::NR);
         let start = |i: usize| (units * i / part.count * gemm::NR).min(channels);
         start(part.index)..start(part.index + 1)
+    }
+
+    /// The output rows (of `height`) `part` computes of the head.
+    pub fn head_rows(height: usize, part: Part) -> Range<usize> {
+        let start = |i: usize| height * i / part.count;
+        start(part.index)..start(part.index + 1)
+    }
+
+    fn is_head(&self, stage: usize) -> bool {
+        stage + 1 == self.stages()
     }
 
     fn layer(&self, stage: usize) -> Layer<'_> {
@@ -235,10 +247,10 @@ impl Part {
     pub const WHOLE: Self = Self { index: 0, count: 1 };
 }
 
-/// One worker's state in a forward pass split by output channels across workers, each holding
-/// its own copy of the generator (every call takes it): every worker runs its share of a stage ([`run_stage`]), hands
-/// its channels to the others ([`own_output`]) and takes theirs ([`complete_stage`]) before the
-/// next stage. Part 0 finishes the head and returns the image ([`finish`]).
+/// One worker's state in a forward pass split by output channels (the head: by rows) across
+/// workers, each holding its own copy of the generator (every call takes it): every worker runs
+/// its share of a stage ([`run_stage`]), hands it to the others ([`own_output`]) and takes theirs
+/// ([`complete_stage`]) before the next stage. After the last, any part has the image ([`finish`]).
 ///
 /// [`run_stage`]: StagedRun::run_stage
 /// [`own_output`]: StagedRun::own_output
@@ -338,16 +350,28 @@ impl StagedRun {
                 let padded = pad(x, 3, Padding::Reflect);
                 let (h, w) = g.head.output_size(padded.height, padded.width);
                 let mut out = Image::zeros(h, w, g.head.out_channels());
-                if !range.is_empty() {
-                    g.head.forward(&padded, &mut out, range);
+                let rows = CpuGenerator::head_rows(h, self.part);
+                if !rows.is_empty() {
+                    g.head.forward_rows(&padded, &mut out, rows, range);
                 }
                 out
             }
         };
     }
 
-    /// This worker's channels of the stage just run, pixel by pixel (`pixels × channels`).
+    /// The values of the head's output that are this part's rows.
+    fn own_head_values(&self) -> Range<usize> {
+        let rows = CpuGenerator::head_rows(self.out.height, self.part);
+        let row = self.out.width * self.out.channels;
+        rows.start * row..rows.end * row
+    }
+
+    /// This worker's share of the stage just run: its channels pixel by pixel
+    /// (`pixels × channels`), or for the head its rows.
     pub fn own_output(&self, generator: &CpuGenerator, stage: usize) -> Vec<f32> {
+        if generator.is_head(stage) {
+            return self.out.data[self.own_head_values()].to_vec();
+        }
         let range = generator.stage_range(stage, self.part);
         let c = self.out.channels;
         let mut packed = Vec::with_capacity(self.out.pixels() * range.len());
@@ -362,8 +386,11 @@ impl StagedRun {
         self.out.data.len()
     }
 
-    /// Where this worker's channels start among all parts' (in values).
+    /// Where this worker's share starts among all parts' (in values).
     pub fn own_offset(&self, generator: &CpuGenerator, stage: usize) -> usize {
+        if generator.is_head(stage) {
+            return self.own_head_values().start;
+        }
         let pixels = self.out.pixels();
         (0..self.part.index)
             .map(|index| {
@@ -398,7 +425,13 @@ impl StagedRun {
     /// [`own_output`](StagedRun::own_output) concatenated in part order (this worker's included,
     /// and ignored), or `None` when this worker is the only one.
     pub fn complete_stage(&mut self, generator: &CpuGenerator, stage: usize, all: Option<&[f32]>) {
-        if let Some(all) = all {
+        if let Some(all) = all
+            && generator.is_head(stage)
+        {
+            // Rows: every part's share is where it belongs in the image already.
+            assert_eq!(all.len(), self.out.data.len(), "every part's rows");
+            self.out.data.copy_from_slice(all);
+        } else if let Some(all) = all {
             let c = self.out.channels;
             let pixels = self.out.pixels();
             assert_eq!(all.len(), pixels * c, "every part's channels");
@@ -423,7 +456,7 @@ impl StagedRun {
         self.current = std::mem::replace(&mut self.out, Image::zeros(0, 0, 0));
     }
 
-    /// The translated image, planar `[3, height, width]` (after the last stage, on part 0).
+    /// The translated image, planar `[3, height, width]` (after the last stage is completed).
     pub fn finish(self) -> Vec<f32> {
         to_planar_tanh(&self.current)
     }

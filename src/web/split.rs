@@ -157,8 +157,7 @@ impl SplitJob {
             .ok_or_else(|| error("this split translation has finished"))
     }
 
-    /// Stages of the generator. The parts run and exchange every stage but the last (the head),
-    /// which part 0's `finishImage` / `finishValues` runs alone.
+    /// Stages of the generator, each run and exchanged by every part in turn.
     #[wasm_bindgen(getter)]
     pub fn stages(&self) -> usize {
         self.engine.stages()
@@ -201,7 +200,7 @@ impl SplitJob {
         Ok(())
     }
 
-    /// This part's channels of the stage just run, as a view into WebAssembly memory: copy it
+    /// This part's share of the stage just run, as a view into WebAssembly memory: copy it
     /// (into the shared buffer at `ownOffset`) before calling anything else on this instance.
     #[wasm_bindgen(js_name = ownOutput)]
     pub fn own_output(&mut self, stage: usize) -> Result<Float32Array, JsError> {
@@ -212,7 +211,7 @@ impl SplitJob {
         Ok(unsafe { Float32Array::view(&self.outgoing) })
     }
 
-    /// Where this part's channels go among all parts' (in floats).
+    /// Where this part's share goes among all parts' (in floats).
     #[wasm_bindgen(js_name = ownOffset)]
     pub fn own_offset(&mut self, stage: usize) -> Result<usize, JsError> {
         let engine = self.engine.clone();
@@ -225,7 +224,7 @@ impl SplitJob {
         Ok(self.run()?.stage_values())
     }
 
-    /// Completes `stage` with every part's channels (`stageValues` floats, in part order; a part
+    /// Completes `stage` with every part's share (`stageValues` floats, in part order; a part
     /// alone passes an empty array).
     #[wasm_bindgen(js_name = completeStage)]
     pub fn complete_stage(&mut self, stage: usize, all: &[f32]) -> Result<(), JsError> {
@@ -242,7 +241,7 @@ impl SplitJob {
         Ok(())
     }
 
-    /// Part 0, after every stage but the last (the head, which this runs): the translated image (as `translate` returns it).
+    /// Part 0, after every stage: the translated image (as `translate` returns it).
     #[wasm_bindgen(js_name = finishImage)]
     pub fn finish_image(&mut self) -> Result<ImageData, JsValue> {
         let (planar, prepared) = self.finish()?;
@@ -250,7 +249,7 @@ impl SplitJob {
         image_data(&image)
     }
 
-    /// Part 0, after every stage but the last: the translated planar values (as `translateValues`).
+    /// Part 0, after every stage: the translated planar values (as `translateValues`).
     #[wasm_bindgen(js_name = finishValues)]
     pub fn finish_values(&mut self) -> Result<Float32Array, JsError> {
         let (planar, _) = self.finish()?;
@@ -264,14 +263,10 @@ impl SplitJob {
             .prepared
             .take()
             .ok_or_else(|| error("only part 0 finishes a split translation"))?;
-        let mut run = self
+        let run = self
             .run
             .take()
             .ok_or_else(|| error("this split translation has finished"))?;
-        // The head is this part's alone: nothing to exchange.
-        let last = self.engine.stages() - 1;
-        run.run_stage(&self.engine, last);
-        run.complete_stage(&self.engine, last, None);
         let output = run.finish();
         Ok((prepared.finish(&output), prepared))
     }

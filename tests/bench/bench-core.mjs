@@ -3,10 +3,10 @@
 // here: the callers pass in how to read a file and the modules to use.
 
 /**
- * The most threads our translator uses today. Multi-threading (Web Workers / worker_threads over a
- * SharedArrayBuffer) raises this; `createOurs` is the one place that has to learn it.
+ * The most threads our translator uses: one translation is shared by up to 8 workers
+ * (www/cpu-split.js), each with its own wasm instance, over a SharedArrayBuffer.
  */
-export const OURS_MAX_THREADS = 1;
+export const OURS_MAX_THREADS = 8;
 
 /** The fixture `native-trainer bench-fixture` wrote, read through `read(path) → Uint8Array`. */
 export async function loadFixture(read) {
@@ -29,20 +29,52 @@ export function floats(bytes) {
 
 /**
  * Our wasm translator (the `unpaired` module, already initialised) on the CPU backend, loaded with
- * the fixture's web model. `threads` is the hook for multi-threading: today only 1.
+ * the fixture's web model. With `threads` > 1, `startSplit(threads)` gives the helpers (a
+ * `CpuSplit` of www/cpu-split.js) and each translation is shared with them; this thread must be
+ * allowed to block (`Atomics.wait`: Node's main thread, or a worker).
  */
-export async function createOurs({ unpaired, fixture, threads = 1 }) {
+export async function createOurs({ unpaired, fixture, threads = 1, startSplit = null }) {
   if (threads > OURS_MAX_THREADS) {
-    throw new Error(`our translator runs on at most ${OURS_MAX_THREADS} thread(s) today, asked for ${threads}`);
+    throw new Error(`our translator runs on at most ${OURS_MAX_THREADS} threads, asked for ${threads}`);
   }
   const translator = await unpaired.Translator.create('cpu');
   translator.loadModel(fixture.manifest, fixture.weights);
   const { width, height, direction } = fixture.meta;
+  const split = threads > 1 ? await startSplit(threads) : null;
+  if (split) await split.load(fixture.manifest, fixture.weights.slice().buffer, null);
   return {
     engine: 'ours',
-    version: `unpaired wasm (${translator.backend} backend)`,
-    threads,
-    run: (input) => translator.translateValues(input, width, height, direction),
+    version: `unpaired wasm (${translator.backend} backend, own CPU engine)`,
+    threads: split?.threads ?? 1,
+    run: async (input) => {
+      if (!split) return translator.translateValues(input, width, height, direction);
+      const job = translator.splitValues(input, width, height, direction, split.threads);
+      try {
+        await split.run(job, direction);
+        return job.finishValues();
+      } finally {
+        job.free();
+      }
+    },
+    stop: () => split?.stop(),
+  };
+}
+
+/**
+ * Our translator as the web app runs it: in its own worker (www/translator-worker.js, through
+ * `TranslatorClient`), sharing translations with `threads - 1` helper workers.
+ */
+export async function createOursInWorker({ TranslatorClient, fixture, threads = 1 }) {
+  const client = await TranslatorClient.start('cpu', { threads });
+  const weights = fixture.weights.slice().buffer;
+  await client.request('load', { manifest: fixture.manifest, aToB: weights, bToA: null });
+  const { width, height, direction } = fixture.meta;
+  return {
+    engine: 'ours',
+    version: 'unpaired wasm (the web app\'s translator worker, own CPU engine)',
+    threads: client.info.threads,
+    run: async (input) => (await client.request('translateValues', { values: input, width, height, direction })).values,
+    stop: () => client.terminate(),
   };
 }
 

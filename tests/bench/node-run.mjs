@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { createOrt, createOurs, loadFixture, measure } from './bench-core.mjs';
 import { ROOT } from '../e2e/fixtures.mjs';
 
@@ -25,8 +26,28 @@ const threads = Number(options.threads);
 async function create() {
   if (options.engine === 'ours') {
     const unpaired = await import(join(ROOT, 'pkg', 'unpaired.js'));
-    unpaired.initSync({ module: readFileSync(join(ROOT, 'pkg', 'unpaired_bg.wasm')) });
-    return createOurs({ unpaired, fixture, threads });
+    const module = new WebAssembly.Module(readFileSync(join(ROOT, 'pkg', 'unpaired_bg.wasm')));
+    unpaired.initSync({ module });
+    const { CpuSplit } = await import(join(ROOT, 'www', 'cpu-split.js'));
+    // The web app's helpers are Web Workers; here worker_threads, behind the same surface.
+    const spawn = () => {
+      const worker = new Worker(new URL('./node-helper.mjs', import.meta.url));
+      const helper = {
+        set onmessage(handler) {
+          worker.removeAllListeners('message');
+          worker.on('message', (data) => handler({ data }));
+        },
+        set onerror(handler) {
+          worker.removeAllListeners('error');
+          worker.on('error', (error) => handler({ message: error.message }));
+        },
+        postMessage: (message, transfer) => worker.postMessage(message, transfer),
+        terminate: () => worker.terminate(),
+      };
+      return helper;
+    };
+    const startSplit = (count) => CpuSplit.start({ threads: count, module, spawn });
+    return createOurs({ unpaired, fixture, threads, startSplit });
   }
   if (options.engine === 'ort') {
     const ort = await import('onnxruntime-web');
@@ -41,3 +62,4 @@ const cpu = () => {
 };
 const result = await measure({ create, fixture, threads, runs: Number(options.runs), now: () => performance.now(), cpu });
 console.log(JSON.stringify({ env: 'node', runtime: `Node ${process.version}`, ...result }));
+process.exit(0); // helper workers, if any, would keep the process alive

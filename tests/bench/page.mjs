@@ -3,7 +3,7 @@
 // wasm package at /pkg/, onnxruntime-web's files at /ort/. The result goes into
 // `document.body.dataset` (state: done or failed; result: the JSON line).
 
-import { createOrt, createOurs, loadFixture, measure } from './bench-core.mjs';
+import { createOrt, createOursInWorker, loadFixture, measure } from './bench-core.mjs';
 
 const params = new URLSearchParams(location.search);
 const engine = params.get('engine');
@@ -19,9 +19,9 @@ async function read(path) {
 
 async function create(fixture) {
   if (engine === 'ours') {
-    const unpaired = await import('/pkg/unpaired.js');
-    await unpaired.default();
-    return createOurs({ unpaired, fixture, threads });
+    // As the web app runs it: in its translator worker, with its CPU helper workers.
+    const { TranslatorClient } = await import('/translator-client.js');
+    return createOursInWorker({ TranslatorClient, fixture, threads });
   }
   if (engine === 'ort') {
     const ort = await import('/ort/ort.wasm.min.mjs');

@@ -1,5 +1,6 @@
 // A static server for the benchmark page, on 127.0.0.1, cross-origin isolated (COOP/COEP, so
-// SharedArrayBuffer and wasm threads are available): /bench/ is this folder, /pkg/ our wasm
+// SharedArrayBuffer and wasm threads are available): /bench/ is this folder, / the web app's www/,
+// /pkg/ our wasm
 // package, /ort/ onnxruntime-web's dist files from node_modules (nothing from a CDN), /fixture/
 // the fixture folder. (scripts/serve.py serves the app's own folders; this serves these.)
 //
@@ -29,6 +30,9 @@ export function startBenchServer({ fixture, port = 0 }) {
     '/pkg/': join(ROOT, 'pkg'),
     '/ort/': join(HERE, 'node_modules', 'onnxruntime-web', 'dist'),
     '/fixture/': fixture,
+    // Last: the web app's own modules (the translator worker and its CPU helpers) at the root,
+    // where they find /pkg/ as they do when the app is served.
+    '/': join(ROOT, 'www'),
   };
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
