@@ -29,29 +29,11 @@ describe('the web app in headless Firefox', () => {
 
   const settled = "return ['ready', 'failed', 'no-model', 'model-failed'].includes(document.body.dataset.engine)";
 
-  it('automatic: takes the CPU over the software WebGPU adapter and says why', { timeout: 300_000 }, async () => {
-    console.log(`Firefox ${firefox.capabilities.browserVersion}`);
-    await firefox.navigate(server.url);
-    await firefox.waitFor(settled);
-    const state = await firefox.execute('return { ...document.body.dataset }');
-    assert.deepEqual([state.engine, state.model, state.backend, state.fallback], ['ready', 'tiny', 'cpu', 'software-webgpu'],
-      'Firefox here has WebGPU on Mesa\'s llvmpipe (webdriver.json\'s preferences), which it marks as a fallback adapter');
-    const notice = await firefox.execute("return document.getElementById('notice-text').textContent");
-    console.log(`firefox automatic: ${notice}`);
-    assert.match(notice, /^Translations run on the processor \(CPU\): the browser's WebGPU adapter is a software renderer \(.+\); the CPU path is faster\.$/);
-  });
-
-  it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
-    await firefox.navigate(`${server.url}?backend=webgpu`);
-    await firefox.waitFor(settled);
-    const state = await firefox.execute('return { ...document.body.dataset }');
-    assert.equal(state.engine, 'ready');
-    assert.equal(state.model, 'tiny');
-    assert.equal(state.backend, 'webgpu', 'Firefox with Mesa\'s software Vulkan offers WebGPU (webdriver.json\'s preferences)');
-
+  /** Translates the fixture photo through the file picker and compares it with the native output. */
+  async function translateLikeNative(label, screenshot) {
     await firefox.chooseFile('#file', INPUT_PNG);
     await firefox.waitFor("return ['done', 'error'].includes(document.body.dataset.photo)");
-    writeFileSync(join(OUTPUT, '16-firefox.png'), await firefox.screenshot());
+    if (screenshot) writeFileSync(join(OUTPUT, screenshot), await firefox.screenshot());
     const photo = await firefox.execute("return [document.body.dataset.photo, document.getElementById('alert-details').textContent]");
     assert.equal(photo[0], 'done', `translation failed: ${photo[1]}`);
 
@@ -61,7 +43,33 @@ describe('the web app in headless Firefox', () => {
       return { width: canvas.width, height: canvas.height, rgba: Array.from(data) };`);
     assert.deepEqual({ width, height }, INPUT_SIZE);
     const { worst, differing } = compareRgba(rgba, expectedPixels());
-    console.log(`firefox webgpu: output vs native translation: max |Δ| ${worst} level(s), ${differing} of ${rgba.length} channels differ`);
-    assert.ok(worst <= PIXEL_TOLERANCE, `pixels differ from the native translation by ${worst} levels`);
+    console.log(`${label}: output vs native translation: max |Δ| ${worst} level(s), ${differing} of ${rgba.length} channels differ`);
+    assert.ok(worst <= PIXEL_TOLERANCE, `${label}: pixels differ from the native translation by ${worst} levels`);
+  }
+
+  it('automatic: takes the CPU over the software WebGPU adapter, says why, and shares translations among workers', { timeout: 300_000 }, async () => {
+    console.log(`Firefox ${firefox.capabilities.browserVersion}`);
+    await firefox.navigate(server.url);
+    await firefox.waitFor(settled);
+    const state = await firefox.execute('return { ...document.body.dataset }');
+    assert.deepEqual([state.engine, state.model, state.backend, state.fallback], ['ready', 'tiny', 'cpu', 'software-webgpu'],
+      'Firefox here has WebGPU on Mesa\'s llvmpipe (webdriver.json\'s preferences), which it marks as a fallback adapter');
+    const notice = await firefox.execute("return document.getElementById('notice-text').textContent");
+    console.log(`firefox automatic: ${notice}`);
+    assert.match(notice, /^Translations run on the processor \(CPU\): the browser's WebGPU adapter is a software renderer \(.+\); the CPU path is faster\.$/);
+    // Cross-origin isolated (serve.py's headers): one CPU worker per core, up to 8.
+    const threads = await firefox.execute('return crossOriginIsolated ? Math.min(navigator.hardwareConcurrency, 8) : 1');
+    assert.equal(state.threads, String(threads));
+    await translateLikeNative(`firefox automatic (CPU, ${threads} threads)`);
+  });
+
+  it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=webgpu`);
+    await firefox.waitFor(settled);
+    const state = await firefox.execute('return { ...document.body.dataset }');
+    assert.equal(state.engine, 'ready');
+    assert.equal(state.model, 'tiny');
+    assert.equal(state.backend, 'webgpu', 'Firefox with Mesa\'s software Vulkan offers WebGPU (webdriver.json\'s preferences)');
+    await translateLikeNative('firefox webgpu', '16-firefox.png');
   });
 });
