@@ -67,6 +67,46 @@ pub fn label(epoch: &str) -> Result<String> {
     }
 }
 
+/// Which trained run and snapshot a command reads (`test`, `export`, `export-onnx`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SnapshotArgs {
+    /// The run's name.
+    #[arg(long)]
+    pub name: String,
+    /// Where the run's folder is.
+    #[arg(
+        long = "checkpoints-dir",
+        alias = "checkpoints_dir",
+        default_value = "checkpoints"
+    )]
+    pub checkpoints_dir: PathBuf,
+    /// Which snapshot: `latest` or an epoch number.
+    #[arg(long, default_value = "latest")]
+    pub epoch: String,
+}
+
+impl SnapshotArgs {
+    /// `--name NAME` in `--checkpoints-dir` (the default), at `latest`.
+    pub fn latest(name: impl Into<String>, checkpoints_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            name: name.into(),
+            checkpoints_dir: checkpoints_dir.into(),
+            epoch: LATEST.to_string(),
+        }
+    }
+
+    /// The run's folder.
+    pub fn run_dir(&self) -> PathBuf {
+        self.checkpoints_dir.join(&self.name)
+    }
+
+    /// The snapshot's folder, which must exist; the name must be a plain folder name.
+    pub fn snapshot(&self) -> Result<PathBuf> {
+        crate::export::ensure_plain_name(&self.name)?;
+        trained(&self.run_dir(), &self.epoch)
+    }
+}
+
 /// The folder of the snapshot `--epoch` names, which must exist (for `test` and `export`).
 pub fn trained(run_dir: &Path, epoch: &str) -> Result<PathBuf> {
     let label = label(epoch)?;

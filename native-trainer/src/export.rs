@@ -150,19 +150,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Options of `export`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
-    /// The run's name.
-    #[arg(long)]
-    pub name: String,
-    /// Where the run's folder is.
-    #[arg(
-        long = "checkpoints-dir",
-        alias = "checkpoints_dir",
-        default_value = "checkpoints"
-    )]
-    pub checkpoints_dir: PathBuf,
-    /// Which snapshot: `latest` or an epoch number.
-    #[arg(long, default_value = "latest")]
-    pub epoch: String,
+    /// The run and snapshot.
+    #[command(flatten)]
+    pub run: crate::checkpoint::SnapshotArgs,
     /// Output folder [default: www/models/NAME].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -194,15 +184,13 @@ fn domains_from_dataroot(dataroot: &Path) -> Option<(String, String)> {
 /// Exports both generators of a trained run as a web model.
 pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
     use crate::checkpoint;
-    ensure_plain_name(&args.name)?;
-    let run_dir = args.checkpoints_dir.join(&args.name);
-    let snapshot = checkpoint::trained(&run_dir, &args.epoch)?;
+    let snapshot = args.run.snapshot()?;
     let state = checkpoint::read_state(&snapshot)?;
     let device = burn::tensor::Device::flex();
     let g_a = checkpoint::load_generator(&snapshot, "G_A", &state.generator, &device)?;
     let g_b = checkpoint::load_generator(&snapshot, "G_B", &state.generator, &device)?;
     let options: Option<serde_json::Value> =
-        std::fs::read_to_string(run_dir.join("train_options.json"))
+        std::fs::read_to_string(args.run.run_dir().join("train_options.json"))
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
     let guessed = options
@@ -213,7 +201,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("www/models").join(&args.name));
+        .unwrap_or_else(|| PathBuf::from("www/models").join(&args.run.name));
     let description = args.description.clone().unwrap_or_else(|| {
         format!(
             "Trained with Unpaired's native-trainer: {} epochs, {} iterations, resnet_{}blocks ngf {}.",
@@ -222,7 +210,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
     });
     export(
         &WebModel {
-            name: args.name.clone(),
+            name: args.run.name.clone(),
             domain_a: args.domain_a.clone().unwrap_or(guess_a),
             domain_b: args.domain_b.clone().unwrap_or(guess_b),
             train_size: state.crop_size,

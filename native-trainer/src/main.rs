@@ -88,7 +88,7 @@ fn main() -> Result<()> {
             let out = args
                 .out
                 .clone()
-                .unwrap_or_else(|| format!("www/models/{}", args.name).into());
+                .unwrap_or_else(|| format!("www/models/{}", args.run.name).into());
             describe("exported", &export::run(&args)?, &out.display().to_string());
             Ok(())
         }

@@ -20,7 +20,7 @@ use burn::tensor::Tensor;
 use unpaired::{Direction, ResnetGenerator};
 
 use crate::checkpoint;
-use crate::export::{ensure_plain_name, write_atomically};
+use crate::export::write_atomically;
 
 /// The ONNX operator set the graph is written for.
 pub const OPSET: i64 = 17;
@@ -415,19 +415,9 @@ impl Directions {
 /// Options of `export-onnx`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportOnnxArgs {
-    /// The run's name.
-    #[arg(long)]
-    pub name: String,
-    /// Where the run's folder is.
-    #[arg(
-        long = "checkpoints-dir",
-        alias = "checkpoints_dir",
-        default_value = "checkpoints"
-    )]
-    pub checkpoints_dir: PathBuf,
-    /// Which snapshot: `latest` or an epoch number.
-    #[arg(long, default_value = "latest")]
-    pub epoch: String,
+    /// The run and snapshot.
+    #[command(flatten)]
+    pub run: crate::checkpoint::SnapshotArgs,
     /// Which generator(s): G_A is `a_to_b`, G_B is `b_to_a`.
     #[arg(long, value_enum, default_value = "both")]
     pub direction: Directions,
@@ -438,8 +428,7 @@ pub struct ExportOnnxArgs {
 
 /// Writes the run's generator(s) as ONNX files; returns the files written.
 pub fn run(args: &ExportOnnxArgs) -> Result<Vec<PathBuf>> {
-    ensure_plain_name(&args.name)?;
-    let snapshot = checkpoint::trained(&args.checkpoints_dir.join(&args.name), &args.epoch)?;
+    let snapshot = args.run.snapshot()?;
     let state = checkpoint::read_state(&snapshot)?;
     let device = burn::tensor::Device::flex();
     std::fs::create_dir_all(&args.out)

@@ -36,22 +36,12 @@ pub struct TestArgs {
     /// Folder with testA/ and testB/.
     #[arg(long)]
     pub dataroot: PathBuf,
-    /// The run's name.
-    #[arg(long)]
-    pub name: String,
-    /// Where the run's folder is.
-    #[arg(
-        long = "checkpoints-dir",
-        alias = "checkpoints_dir",
-        default_value = "checkpoints"
-    )]
-    pub checkpoints_dir: PathBuf,
+    /// The run and snapshot.
+    #[command(flatten)]
+    pub run: crate::checkpoint::SnapshotArgs,
     /// Where results go (in NAME/test_EPOCH/).
     #[arg(long = "results-dir", alias = "results_dir", default_value = "results")]
     pub results_dir: PathBuf,
-    /// Which snapshot: `latest` or an epoch number.
-    #[arg(long, default_value = "latest")]
-    pub epoch: String,
     /// Generator architecture [default: the run's].
     #[arg(long = "netG", aliases = ["netg", "net-g"])]
     pub net_g: Option<NetG>,
@@ -108,8 +98,7 @@ struct Row {
 
 /// Loads the run's generators and translates both test folders.
 pub fn run(args: &TestArgs) -> Result<TestSummary> {
-    let run_dir = args.checkpoints_dir.join(&args.name);
-    let snapshot = checkpoint::trained(&run_dir, &args.epoch)?;
+    let snapshot = args.run.snapshot()?;
     let state = checkpoint::read_state(&snapshot)?;
     let mut config = state.generator.clone();
     if let Some(net_g) = args.net_g {
@@ -135,8 +124,8 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
     let g_b = checkpoint::load_generator(&snapshot, "G_B", &config, &device)?;
     let dir = args
         .results_dir
-        .join(&args.name)
-        .join(format!("test_{}", args.epoch));
+        .join(&args.run.name)
+        .join(format!("test_{}", args.run.epoch));
     let mut unreadable = Vec::new();
     let mut sections = Vec::new();
     for (domain, (forward, back), (from, to)) in [
@@ -243,8 +232,8 @@ fn write_page(dir: &Path, args: &TestArgs, sections: &[(&str, &str, Vec<Row>)]) 
          body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}}\
          td,th{{padding:.25rem;text-align:center;font-size:.85rem}}img{{max-width:256px;height:auto}}\
          </style></head><body>\n<h1>{name}: test results ({epoch})</h1>\n",
-        name = escape(&args.name),
-        epoch = escape(&args.epoch)
+        name = escape(&args.run.name),
+        epoch = escape(&args.run.epoch)
     );
     for (from, to, rows) in sections {
         html += &format!(

@@ -13,7 +13,7 @@ use burn::store::ModuleSnapshot;
 use burn::tensor::{Device, Tensor, TensorData};
 use common::load_web_model;
 use native_trainer::bench_fixture::{self, BenchFixtureArgs, random_generator, read_f32};
-use native_trainer::checkpoint::{FORMAT, TrainingState};
+use native_trainer::checkpoint::{FORMAT, SnapshotArgs, TrainingState};
 use native_trainer::onnx::{self, Directions, ExportOnnxArgs};
 use unpaired::{
     Direction, PatchDiscriminatorConfig, Precision, ResnetGenerator, ResnetGeneratorConfig, weights,
@@ -733,9 +733,7 @@ fn export_onnx_writes_each_direction_from_its_generator() {
     let config = ResnetGeneratorConfig::new().with_ngf(2).with_n_blocks(1);
     let [g_a, g_b] = write_run(dir.path(), &config);
     let args = |direction, out: &str| ExportOnnxArgs {
-        name: "run".into(),
-        checkpoints_dir: dir.path().to_path_buf(),
-        epoch: "latest".into(),
+        run: SnapshotArgs::latest("run", dir.path()),
         direction,
         out: dir.path().join(out),
     };
@@ -756,10 +754,10 @@ fn export_onnx_writes_each_direction_from_its_generator() {
     assert!(!dir.path().join("one/a_to_b.onnx").exists());
 
     let mut missing = args(Directions::Both, "none");
-    missing.name = "nothing".into();
+    missing.run.name = "nothing".into();
     let error = format!("{:#}", onnx::run(&missing).unwrap_err());
     assert!(error.contains("train it first"), "{error}");
-    missing.name = "../run".into();
+    missing.run.name = "../run".into();
     assert!(onnx::run(&missing).is_err(), "a path is not a run name");
 }
 

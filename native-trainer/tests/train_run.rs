@@ -12,7 +12,7 @@ use common::{
     BLUE, RED, arg, load_web_model, one_training_at_a_time, shapes, train_args, write_domains,
 };
 use image::RgbImage;
-use native_trainer::checkpoint::{self, TrainingState};
+use native_trainer::checkpoint::{self, SnapshotArgs, TrainingState};
 use native_trainer::export::{self, ExportArgs};
 use native_trainer::import::PrecisionArg;
 use native_trainer::report::loss_log::LossLog;
@@ -162,10 +162,8 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     let results = dir.path().join("results");
     let tested = test_split::run(&TestArgs {
         dataroot: data.clone(),
-        name: "tiny".into(),
-        checkpoints_dir: checkpoints.clone(),
+        run: SnapshotArgs::latest("tiny", &checkpoints),
         results_dir: results.clone(),
-        epoch: "latest".into(),
         net_g: None,
         ngf: None,
         preprocess: TestPreprocess::None,
@@ -188,9 +186,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     // `export` → the web crate's loader → the same translation as the checkpoint's G_A.
     let www = dir.path().join("www/models");
     let manifest = export::run(&ExportArgs {
-        name: "tiny".into(),
-        checkpoints_dir: checkpoints.clone(),
-        epoch: "latest".into(),
+        run: SnapshotArgs::latest("tiny", &checkpoints),
         out: Some(www.join("tiny")),
         precision: PrecisionArg::F32,
         domain_a: None,
