@@ -303,7 +303,10 @@ impl StagedRun {
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
     fn run_stage_simd(&mut self, g: &CpuGenerator, stage: usize) {
         let range = g.stage_range(stage, self.part);
-        let x = &self.current;
+        // The stage's input is dropped as soon as its padded copy exists (or, for a residual
+        // block, kept as the residual without a copy): at 2048 px a full-width activation is
+        // 0.8 GB, and three alive at once would not fit a wasm32 instance.
+        let x = std::mem::replace(&mut self.current, Image::zeros(0, 0, 0));
         self.out = match g.layer(stage) {
             Layer::Conv(conv, norm) => {
                 let (p, mode) = if stage == 0 {
@@ -311,7 +314,8 @@ impl StagedRun {
                 } else {
                     (1, Padding::Zero)
                 };
-                let padded = pad(x, p, mode);
+                let padded = pad(&x, p, mode);
+                drop(x);
                 let (h, w) = conv.output_size(padded.height, padded.width);
                 let mut out = Image::zeros(h, w, conv.out_channels());
                 if !range.is_empty() {
@@ -321,19 +325,21 @@ impl StagedRun {
                 out
             }
             Layer::Block(block, half) => {
-                let padded = pad(x, 1, Padding::Reflect);
+                let padded = pad(&x, 1, Padding::Reflect);
                 let mut out = Image::zeros(x.height, x.width, x.channels);
                 if half == 0 {
-                    self.residual = Some(x.clone());
+                    self.residual = Some(x);
+                } else {
+                    drop(x);
                 }
                 if !range.is_empty() {
                     if half == 0 {
                         block.conv1.forward(&padded, &mut out, range.clone());
                         block.norm1.apply(&mut out, range, Then::Relu);
                     } else {
-                        let residual = self.residual.as_ref().expect("the block's first stage ran");
+                        let residual = self.residual.take().expect("the block's first stage ran");
                         block.conv2.forward(&padded, &mut out, range.clone());
-                        block.norm2.apply(&mut out, range, Then::Add(residual));
+                        block.norm2.apply(&mut out, range, Then::Add(&residual));
                     }
                 }
                 out
@@ -341,13 +347,14 @@ impl StagedRun {
             Layer::Up(conv, norm) => {
                 let mut out = Image::zeros(2 * x.height, 2 * x.width, conv.out_channels());
                 if !range.is_empty() {
-                    conv.forward(x, &mut out, range.clone());
+                    conv.forward(&x, &mut out, range.clone());
                     norm.apply(&mut out, range, Then::Relu);
                 }
                 out
             }
             Layer::Head => {
-                let padded = pad(x, 3, Padding::Reflect);
+                let padded = pad(&x, 3, Padding::Reflect);
+                drop(x);
                 let (h, w) = g.head.output_size(padded.height, padded.width);
                 let mut out = Image::zeros(h, w, g.head.out_channels());
                 let rows = CpuGenerator::head_rows(h, self.part);
