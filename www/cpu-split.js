@@ -10,14 +10,21 @@
 // (see tests/bench), given `spawn`.
 
 /**
- * Threads to use here: `requested` (a positive number) or one per core up to 8; 1 when the page
- * cannot share memory.
+ * The most CPU workers a translation uses unless asked for more: each holds its own copy of the
+ * model laid out for the kernels (~0.25 GB for a full ResNet-9), so more would cost a phone too
+ * much memory for little gain.
+ */
+export const DEFAULT_MAX_THREADS = 4;
+
+/**
+ * Threads to use here: `requested` (a positive number, at most 8) or one per core up to
+ * DEFAULT_MAX_THREADS; 1 when the page cannot share memory.
  */
 export function cpuThreads(requested = null, global = globalThis) {
   if (!global.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') return 1;
   const cores = Number(global.navigator?.hardwareConcurrency) || 1;
-  const wanted = Number(requested) > 0 ? Math.floor(Number(requested)) : cores;
-  return Math.max(1, Math.min(wanted, 8));
+  if (Number(requested) > 0) return Math.min(Math.floor(Number(requested)), 8);
+  return Math.max(1, Math.min(cores, DEFAULT_MAX_THREADS));
 }
 
 /** Why a page runs on one thread (null when it may use more). */

@@ -68,7 +68,9 @@ describe('a CPU translation split across workers', () => {
   it('uses one thread per core when the page is cross-origin isolated, else one, and says why', () => {
     const page = (isolated, cores) => ({ crossOriginIsolated: isolated, navigator: { hardwareConcurrency: cores } });
     assert.equal(cpuThreads(null, page(true, 4)), 4);
-    assert.equal(cpuThreads(null, page(true, 32)), 8, 'at most 8');
+    assert.equal(cpuThreads(null, page(true, 32)), 4, 'at most 4 unless asked');
+    assert.equal(cpuThreads(6, page(true, 2)), 6, 'more when asked (benchmarks)');
+    assert.equal(cpuThreads(99, page(true, 2)), 8, 'never more than 8');
     assert.equal(cpuThreads(2, page(true, 4)), 2, 'a requested count');
     assert.equal(cpuThreads(null, page(false, 4)), 1);
     assert.equal(singleThreadReason(page(true, 4)), null);

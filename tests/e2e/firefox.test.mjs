@@ -57,8 +57,8 @@ describe('the web app in headless Firefox', () => {
     const notice = await firefox.execute("return document.getElementById('notice-text').textContent");
     console.log(`firefox automatic: ${notice}`);
     assert.match(notice, /^Translations run on the processor \(CPU\): the browser's WebGPU adapter is a software renderer \(.+\); the CPU path is faster\.$/);
-    // Cross-origin isolated (serve.py's headers): one CPU worker per core, up to 8.
-    const threads = await firefox.execute('return crossOriginIsolated ? Math.min(navigator.hardwareConcurrency, 8) : 1');
+    // Cross-origin isolated (serve.py's headers): one CPU worker per core, up to 4.
+    const threads = await firefox.execute('return crossOriginIsolated ? Math.min(navigator.hardwareConcurrency, 4) : 1');
     assert.equal(state.threads, String(threads));
     await translateLikeNative(`firefox automatic (CPU, ${threads} threads)`);
   });
