@@ -5,7 +5,7 @@
 //! The inner loop is a [`MR`] × [`NR`] register-blocked micro-kernel: each step loads two vectors of
 //! B, broadcasts four values of A and does sixteen vector multiply-adds. A B of at most four
 //! columns (the head's three output channels) is packed four wide instead and runs on an
-//! [`MR_NARROW`] × 4 kernel, which wastes one lane instead of five.
+//! [`MR`] × 4 kernel, which wastes one lane instead of five.
 
 use std::ops::Range;
 
@@ -15,8 +15,6 @@ use super::simd::V4;
 pub const MR: usize = 4;
 /// Columns of C per panel of B (two vectors).
 pub const NR: usize = 8;
-/// Rows of C per call of the narrow kernel (B of at most 4 columns).
-pub const MR_NARROW: usize = 4;
 /// Panel width of a narrow B.
 const NR_NARROW: usize = 4;
 
@@ -81,7 +79,7 @@ pub enum Start {
 }
 
 /// `C[i, j] = bias[j] + Σ_p A[i, p] · B[p, j]` (or `C[i, j] += …`, see [`Start`]) for `i < m`
-/// and `j` in `cols` (which must start at a multiple of [`NR`]). `a` holds `m` rows of `b.k()`
+/// and `j` in `cols` (which must start at a panel boundary: a multiple of the packing width). `a` holds `m` rows of `b.k()`
 /// values `lda` apart (rows may overlap: a convolution's kernel row over consecutive pixels is
 /// one slice with `lda` = stride · channels); `c` holds `m` rows `ldc` apart, and only the columns
 /// in `cols` are written.
@@ -97,9 +95,9 @@ pub fn gemm(
     cols: Range<usize>,
     start: Start,
 ) {
-    let k = b.k;
+    let (k, w) = (b.k, b.width);
     assert!(
-        cols.start.is_multiple_of(NR) && cols.end <= b.n,
+        cols.start.is_multiple_of(w) && cols.end <= b.n,
         "bad column range"
     );
     assert!(m == 0 || a.len() >= (m - 1) * lda + k, "A is too short");
@@ -107,40 +105,44 @@ pub fn gemm(
         m == 0 || c.len() >= (m - 1) * ldc + cols.end,
         "C is too short"
     );
-    if b.width == NR_NARROW {
-        gemm_narrow(a, m, lda, b, c, ldc, cols, start);
-        return;
-    }
+    let accumulate = start == Start::Accumulate;
     let mut edge = [0f32; MR * NR];
-    for p in cols.start / NR..cols.end.div_ceil(NR) {
-        let panel = &b.data[p * k * NR..(p + 1) * k * NR];
-        let bias = &b.bias[p * NR..(p + 1) * NR];
-        let col0 = p * NR;
-        let width = (cols.end - col0).min(NR);
+    for p in cols.start / w..cols.end.div_ceil(w) {
+        let panel = b.data[p * k * w..(p + 1) * k * w].as_ptr();
+        let bias = &b.bias[p * w..(p + 1) * w];
+        let col0 = p * w;
+        let width = (cols.end - col0).min(w);
         let mut i = 0;
         while i < m {
             let rows = (m - i).min(MR);
             // Rows past `m` repeat the last one; their results are dropped.
             let row = |r: usize| a[(i + r.min(rows - 1)) * lda..].as_ptr();
             let a_rows = [row(0), row(1), row(2), row(3)];
-            let accumulate = start == Start::Accumulate;
-            if rows == MR && width == NR {
+            if w == NR && rows == MR && width == NR {
                 let tile = c[i * ldc + col0..].as_mut_ptr();
                 // SAFETY: the asserts above bound every row of A (k values) and of C (NR columns).
-                unsafe { micro(k, a_rows, panel.as_ptr(), bias, accumulate, tile, ldc) };
+                unsafe { micro(k, a_rows, panel, bias, accumulate, tile, ldc) };
             } else {
+                // A partial tile, or any narrow one (C's rows are narrower than a vector there):
+                // through `edge`, rows `w` apart.
                 if accumulate {
                     for r in 0..rows {
                         let src = (i + r) * ldc + col0;
-                        edge[r * NR..r * NR + width].copy_from_slice(&c[src..src + width]);
+                        edge[r * w..r * w + width].copy_from_slice(&c[src..src + width]);
                     }
                 }
                 let tile = edge.as_mut_ptr();
-                // SAFETY: as above; the tile lands in `edge` (MR × NR) and is copied out in bounds.
-                unsafe { micro(k, a_rows, panel.as_ptr(), bias, accumulate, tile, NR) };
+                // SAFETY: as above; the tile lands in `edge` (MR × w) and is copied out in bounds.
+                unsafe {
+                    if w == NR {
+                        micro(k, a_rows, panel, bias, accumulate, tile, NR);
+                    } else {
+                        micro_narrow(k, a_rows, panel, bias, accumulate, tile);
+                    }
+                }
                 for r in 0..rows {
                     let dst = (i + r) * ldc + col0;
-                    c[dst..dst + width].copy_from_slice(&edge[r * NR..r * NR + width]);
+                    c[dst..dst + width].copy_from_slice(&edge[r * w..r * w + width]);
                 }
             }
             i += MR;
@@ -148,90 +150,32 @@ pub fn gemm(
     }
 }
 
-/// [`gemm`] for a B packed four wide: `MR_NARROW × 4` tiles.
-#[allow(clippy::too_many_arguments)]
-#[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
-fn gemm_narrow(
-    a: &[f32],
-    m: usize,
-    lda: usize,
-    b: &PackedB,
-    c: &mut [f32],
-    ldc: usize,
-    cols: Range<usize>,
-    start: Start,
-) {
-    const W: usize = NR_NARROW;
-    let k = b.k;
-    let accumulate = start == Start::Accumulate;
-    let mut edge = [0f32; MR_NARROW * W];
-    for p in cols.start / W..cols.end.div_ceil(W) {
-        let panel = &b.data[p * k * W..(p + 1) * k * W];
-        let bias = &b.bias[p * W..(p + 1) * W];
-        let col0 = p * W;
-        let width = (cols.end - col0).min(W);
-        let mut i = 0;
-        while i < m {
-            let rows = (m - i).min(MR_NARROW);
-            let row = |r: usize| a[(i + r.min(rows - 1)) * lda..].as_ptr();
-            let a_rows: [*const f32; MR_NARROW] = std::array::from_fn(row);
-            // Always through `edge`: C's rows are narrower than a vector here.
-            for r in 0..rows {
-                let src = (i + r) * ldc + col0;
-                if accumulate {
-                    edge[r * W..r * W + width].copy_from_slice(&c[src..src + width]);
-                }
-            }
-            // SAFETY: the asserts in `gemm` bound every row of A (k values); `edge` is
-            // MR_NARROW × W.
-            unsafe {
-                micro_narrow(
-                    k,
-                    a_rows,
-                    panel.as_ptr(),
-                    bias,
-                    accumulate,
-                    edge.as_mut_ptr(),
-                )
-            };
-            for r in 0..rows {
-                let dst = (i + r) * ldc + col0;
-                c[dst..dst + width].copy_from_slice(&edge[r * W..r * W + width]);
-            }
-            i += MR_NARROW;
-        }
-    }
-}
-
-/// One `MR_NARROW × 4` tile into `c` (rows 4 apart): `bias + Σ_p a[r][p] · panel[p·4 + j]`, or
+/// One `MR × 4` tile into `c` (rows 4 apart): `bias + Σ_p a[r][p] · panel[p·4 + j]`, or
 /// `c += Σ_p …` when `accumulate`.
 ///
 /// # Safety
-/// Each `a[r]` must be readable for `k` values, `panel` for `k · 4`, and `c` for `MR_NARROW · 4`.
+/// Each `a[r]` must be readable for `k` values, `panel` for `k · 4`, and `c` for `MR · 4`.
 #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
 #[inline]
 unsafe fn micro_narrow(
     k: usize,
-    a: [*const f32; MR_NARROW],
+    a: [*const f32; MR],
     panel: *const f32,
     bias: &[f32],
     accumulate: bool,
     c: *mut f32,
 ) {
     unsafe {
-        let init = |r: usize| -> *const f32 {
+        let start = |r: usize| -> *const f32 {
             if accumulate {
                 c.add(4 * r)
             } else {
                 bias.as_ptr()
             }
         };
-        let mut acc: [V4; MR_NARROW] = [V4::splat(0.0); MR_NARROW];
-        for (r, slot) in acc.iter_mut().enumerate() {
-            *slot = V4::load(init(r));
-        }
         let [a0, a1, a2, a3] = a;
-        let [mut c0, mut c1, mut c2, mut c3] = acc;
+        let (mut c0, mut c1) = (V4::load(start(0)), V4::load(start(1)));
+        let (mut c2, mut c3) = (V4::load(start(2)), V4::load(start(3)));
         let mut bp = panel;
         for p in 0..k {
             let v = V4::load(bp);
