@@ -89,10 +89,16 @@ pub struct Conv {
     kernel: usize,
     stride: usize,
     in_channels: usize,
-    /// Rows ordered (ky, kx, input channel), columns = output channels.
-    weights: PackedB,
-    /// The same weights one kernel row at a time (rows (kx, input channel)), for the direct way.
-    kernel_rows: Option<Vec<PackedB>>,
+    weights: ConvWeights,
+}
+
+/// A convolution's weights packed for the way it runs (columns = output channels).
+#[derive(Debug, Clone)]
+enum ConvWeights {
+    /// Rows ordered (ky, kx, input channel): one GEMM over im2col rows.
+    Im2col(PackedB),
+    /// One matrix per kernel row, rows ordered (kx, input channel): the input read in place.
+    KernelRows(Vec<PackedB>),
 }
 
 /// Kernel-row length from which a convolution reads its input in place.
@@ -108,43 +114,38 @@ impl Conv {
             co * ci * k * k,
             "weights do not match their shape"
         );
-        let weights = PackedB::new(
-            k * k * ci,
-            co,
-            |row, o| {
-                let (tap, i) = (row / ci, row % ci);
-                let (ky, kx) = (tap / k, tap % k);
-                weight[((o * ci + i) * k + ky) * k + kx]
-            },
-            bias,
-        );
-        let kernel_rows = (k * ci >= DIRECT_ROW).then(|| {
-            (0..k)
-                .map(|ky| {
-                    PackedB::new(
-                        k * ci,
-                        co,
-                        |row, o| {
-                            let (kx, i) = (row / ci, row % ci);
-                            weight[((o * ci + i) * k + ky) * k + kx]
-                        },
-                        bias,
-                    )
-                })
-                .collect()
-        });
+        let value =
+            |o: usize, i: usize, ky: usize, kx: usize| weight[((o * ci + i) * k + ky) * k + kx];
+        let weights = if k * ci >= DIRECT_ROW {
+            ConvWeights::KernelRows(
+                (0..k)
+                    .map(|ky| {
+                        let b = |row: usize, o: usize| value(o, row % ci, ky, row / ci);
+                        PackedB::new(k * ci, co, b, bias)
+                    })
+                    .collect(),
+            )
+        } else {
+            let b = |row: usize, o: usize| {
+                let tap = row / ci;
+                value(o, row % ci, tap / k, tap % k)
+            };
+            ConvWeights::Im2col(PackedB::new(k * k * ci, co, b, bias))
+        };
         Self {
             kernel: k,
             stride,
             in_channels: ci,
             weights,
-            kernel_rows,
         }
     }
 
     /// Output channels.
     pub fn out_channels(&self) -> usize {
-        self.weights.n()
+        match &self.weights {
+            ConvWeights::Im2col(weights) => weights.n(),
+            ConvWeights::KernelRows(rows) => rows[0].n(),
+        }
     }
 
     /// The output's size for an input of `height × width`.
@@ -179,22 +180,25 @@ impl Conv {
         );
         assert!(rows.end <= ho, "rows out of range");
         let co = self.out_channels();
-        if let Some(kernel_rows) = &self.kernel_rows {
-            for oy in rows {
-                let out_row = &mut out.data[oy * wo * co..];
-                for (ky, weights) in kernel_rows.iter().enumerate() {
-                    let a = &x.data[(oy * s + ky) * x.width * ci..];
-                    let start = if ky == 0 {
-                        Start::Bias
-                    } else {
-                        Start::Accumulate
-                    };
-                    gemm(a, wo, s * ci, weights, out_row, co, channels.clone(), start);
+        let weights = match &self.weights {
+            ConvWeights::Im2col(weights) => weights,
+            ConvWeights::KernelRows(kernel_rows) => {
+                for oy in rows {
+                    let out_row = &mut out.data[oy * wo * co..];
+                    for (ky, weights) in kernel_rows.iter().enumerate() {
+                        let a = &x.data[(oy * s + ky) * x.width * ci..];
+                        let start = if ky == 0 {
+                            Start::Bias
+                        } else {
+                            Start::Accumulate
+                        };
+                        gemm(a, wo, s * ci, weights, out_row, co, channels.clone(), start);
+                    }
                 }
+                return;
             }
-            return;
-        }
-        let kk = self.weights.k();
+        };
+        let kk = weights.k();
         let mut cols = vec![0f32; BLOCK * kk];
         let pixels = rows.end * wo;
         let mut p0 = rows.start * wo;
@@ -222,7 +226,7 @@ impl Conv {
                 &cols,
                 p1 - p0,
                 kk,
-                &self.weights,
+                weights,
                 out,
                 co,
                 channels.clone(),
