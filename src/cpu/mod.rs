@@ -203,6 +203,28 @@ impl CpuGenerator {
         start(part.index)..start(part.index + 1)
     }
 
+    /// How `stage` pads its input (0: not at all).
+    fn padding(&self, stage: usize) -> (usize, Padding) {
+        match self.layer(stage) {
+            Layer::Conv(..) if stage == 0 => (3, Padding::Reflect),
+            Layer::Conv(..) => (1, Padding::Zero),
+            Layer::Block(..) => (1, Padding::Reflect),
+            Layer::Up(..) => (0, Padding::Zero),
+            Layer::Head => (3, Padding::Reflect),
+        }
+    }
+
+    /// The output size of `stage` for an input of `(height, width)`.
+    fn stage_size(&self, stage: usize, (height, width): (usize, usize)) -> (usize, usize) {
+        let (p, _) = self.padding(stage);
+        match self.layer(stage) {
+            Layer::Conv(conv, _) => conv.output_size(height + 2 * p, width + 2 * p),
+            Layer::Block(..) => (height, width),
+            Layer::Up(..) => (2 * height, 2 * width),
+            Layer::Head => self.head.output_size(height + 2 * p, width + 2 * p),
+        }
+    }
+
     fn is_head(&self, stage: usize) -> bool {
         stage + 1 == self.stages()
     }
@@ -309,11 +331,7 @@ impl StagedRun {
         let x = std::mem::replace(&mut self.current, Image::zeros(0, 0, 0));
         self.out = match g.layer(stage) {
             Layer::Conv(conv, norm) => {
-                let (p, mode) = if stage == 0 {
-                    (3, Padding::Reflect)
-                } else {
-                    (1, Padding::Zero)
-                };
+                let (p, mode) = g.padding(stage);
                 let padded = pad(&x, p, mode);
                 drop(x);
                 let (h, w) = conv.output_size(padded.height, padded.width);
@@ -325,7 +343,8 @@ impl StagedRun {
                 out
             }
             Layer::Block(block, half) => {
-                let padded = pad(&x, 1, Padding::Reflect);
+                let (p, mode) = g.padding(stage);
+                let padded = pad(&x, p, mode);
                 let mut out = Image::zeros(x.height, x.width, x.channels);
                 if half == 0 {
                     self.residual = Some(x);
@@ -353,7 +372,8 @@ impl StagedRun {
                 out
             }
             Layer::Head => {
-                let padded = pad(&x, 3, Padding::Reflect);
+                let (p, mode) = g.padding(stage);
+                let padded = pad(&x, p, mode);
                 drop(x);
                 let (h, w) = g.head.output_size(padded.height, padded.width);
                 let mut out = Image::zeros(h, w, g.head.out_channels());
@@ -413,16 +433,11 @@ impl StagedRun {
     /// The most values any stage of a pass over `height × width` exchanges (the size of the
     /// buffer workers share).
     pub fn largest_stage(generator: &CpuGenerator, height: usize, width: usize) -> usize {
-        let full = height * width;
+        let mut size = (height, width);
         (0..generator.stages())
             .map(|stage| {
-                let pixels = match stage {
-                    1 => full / 4,
-                    s if s >= 2 && s < generator.stages() - 3 => full / 16,
-                    s if s == generator.stages() - 3 => full / 4,
-                    _ => full,
-                };
-                pixels * generator.stage_channels(stage)
+                size = generator.stage_size(stage, size);
+                size.0 * size.1 * generator.stage_channels(stage)
             })
             .max()
             .unwrap_or(0)

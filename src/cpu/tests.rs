@@ -268,6 +268,7 @@ fn forward_split(
     let mut runs: Vec<StagedRun> = (0..count)
         .map(|index| StagedRun::new(input, h, w, Part { index, count }))
         .collect();
+    let mut largest = 0;
     for stage in 0..engine.stages() {
         let mut all = Vec::new();
         for run in &mut runs {
@@ -275,12 +276,17 @@ fn forward_split(
             assert_eq!(run.own_offset(engine, stage), all.len());
             all.extend(run.own_output(engine, stage));
         }
-        assert!(all.len() <= StagedRun::largest_stage(engine, h, w));
+        largest = largest.max(all.len());
         for run in &mut runs {
             assert_eq!(run.stage_values(), all.len());
             run.complete_stage(engine, stage, Some(&all));
         }
     }
+    let buffer = StagedRun::largest_stage(engine, h, w);
+    assert_eq!(
+        largest, buffer,
+        "the shared buffer fits the largest stage exactly"
+    );
     runs.swap_remove(0).finish()
 }
 
