@@ -359,10 +359,20 @@ impl Translator {
     /// What the generator sees of `image`: scaled down to the maximum side, padded to multiples of
     /// 4, as planar values.
     pub fn prepare_image(&self, image: RgbaImage) -> Result<Prepared, TranslateError> {
-        let input = image_io::fit_within(image, self.max_side)?;
-        let tensor = image_io::to_tensor(&input, &Device::flex())?;
+        let (tensor, input) = self.image_tensor(image, &Device::flex())?;
         let (width, height) = input.dimensions();
         Prepared::new(tensor, width, height, Some(input), &self.backend)
+    }
+
+    /// `image` scaled down to the maximum side, and as the padded `[1, 3, H', W']` input on `device`.
+    fn image_tensor(
+        &self,
+        image: RgbaImage,
+        device: &Device,
+    ) -> Result<(Tensor<4>, RgbaImage), TranslateError> {
+        let input = image_io::fit_within(image, self.max_side)?;
+        let tensor = image_io::to_tensor(&input, device)?;
+        Ok((tensor, input))
     }
 
     /// What the generator sees of planar values `[3, height, width]`: padded to multiples of 4.
@@ -377,30 +387,36 @@ impl Translator {
     }
 
     /// Runs the generator of `direction` on `tensor` (`[1, 3, H', W']`, padded), cropping the
-    /// output to `width × height`.
+    /// output to `width × height`; `image` is the input whose alpha the output keeps, if any.
     fn run(
         &self,
         tensor: Tensor<4>,
+        image: Option<RgbaImage>,
         direction: Direction,
-        width: u32,
-        height: u32,
-    ) -> Result<Output, TranslateError> {
+        (width, height): (u32, u32),
+    ) -> Result<Pending, TranslateError> {
         let model = self.model.as_ref().ok_or(TranslateError::NoModel)?;
         let generator = model.generator(direction)?;
         if self.cpu_engine
             && let Some(engine) = model.cpu_generator(direction)
         {
-            let [_, _, h, w] = tensor.dims();
-            let input = tensor
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|e| backend_error(&self.backend, format!("{e:?}")))?;
-            let output = engine.forward(&input, h, w);
-            return Ok(Output::Ready(crop_planar(&output, w, h, width, height)));
+            let prepared = Prepared::new(tensor, width, height, image, &self.backend)?;
+            let (h, w) = (prepared.padded_height, prepared.padded_width);
+            let planar = prepared.finish(&engine.forward(&prepared.planar, h, w));
+            return Ok(Pending {
+                output: Output::Ready(planar.values),
+                width,
+                height,
+                input: prepared.image,
+            });
         }
         let output = image_io::crop(generator.forward(tensor), width, height);
-        Ok(Output::Device(Box::new(output)))
+        Ok(Pending {
+            output: Output::Device(Box::new(output)),
+            width,
+            height,
+            input: image,
+        })
     }
 
     /// Queues the translation of `image` on the device; read the result with
@@ -410,16 +426,9 @@ impl Translator {
             .as_ref()
             .ok_or(TranslateError::NoModel)?
             .generator(direction)?;
-        let input = image_io::fit_within(image, self.max_side)?;
-        let tensor = image_io::to_tensor(&input, &self.device)?;
-        let (width, height) = input.dimensions();
-        let output = self.run(tensor, direction, width, height)?;
-        Ok(Pending {
-            output,
-            width,
-            height,
-            input: Some(input),
-        })
+        let (tensor, input) = self.image_tensor(image, &self.device)?;
+        let size = input.dimensions();
+        self.run(tensor, Some(input), direction, size)
     }
 
     /// Queues the translation of planar values `[3, height, width]` in [-1, 1] (red plane, green,
@@ -437,13 +446,7 @@ impl Translator {
             .ok_or(TranslateError::NoModel)?
             .generator(direction)?;
         let tensor = image_io::planar_to_tensor(values, width, height, &self.device)?;
-        let output = self.run(tensor, direction, width, height)?;
-        Ok(Pending {
-            output,
-            width,
-            height,
-            input: None,
-        })
+        self.run(tensor, None, direction, (width, height))
     }
 
     /// Translates and waits for the pixels (native only: browsers must not block).
