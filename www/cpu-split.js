@@ -106,6 +106,50 @@ export function runParts(job, shared, count) {
 }
 
 /**
+ * What a helper worker does (www/cpu-helper.js in a page, tests/bench/node-helper.mjs in Node):
+ * `start(module)` instantiates the WebAssembly module given and resolves to its `Translator`.
+ * Messages: { type: 'init', module } | { type: 'load', manifest, aToB, bToA } |
+ * { type: 'run', part, count, direction, input, paddedWidth, paddedHeight, values, control }.
+ */
+export function helperHandlers(start) {
+  let translator = null;
+  return {
+    async init({ module }) {
+      translator = await start(module);
+    },
+
+    load({ manifest, aToB, bToA }) {
+      const bytes = (buffer) => (buffer ? new Uint8Array(buffer) : undefined);
+      translator.loadModel(manifest, bytes(aToB), bytes(bToA));
+    },
+
+    run({ part, count, direction, input, paddedWidth, paddedHeight, values, control }) {
+      let job;
+      try {
+        job = translator.joinSplit(input, paddedWidth, paddedHeight, direction, part, count);
+      } catch (error) {
+        abandon(control);
+        throw error;
+      }
+      try {
+        runParts(job, { values, control }, count);
+      } finally {
+        job.free();
+      }
+    },
+  };
+}
+
+/** Answers a helper's request: { ok: true, value } or { ok: false, error }. */
+export async function answer(handlers, data) {
+  try {
+    return { ok: true, value: await handlers[data.type](data) };
+  } catch (error) {
+    return { ok: false, error: error?.message ?? String(error) };
+  }
+}
+
+/**
  * The helpers of one translator worker. `spawn()` returns a worker running cpu-helper.js (a Web
  * Worker, or an adapter with the same postMessage/onmessage surface).
  */
@@ -135,6 +179,19 @@ export class CpuSplit {
   /** Gives every helper the model the translator just loaded (copies of the weights). */
   load(manifest, aToB, bToA) {
     return this.all(() => ({ type: 'load', manifest, aToB, bToA }));
+  }
+
+  /**
+   * Runs `job` (part 0's, from `splitImage`/`splitValues`) with the helpers and returns
+   * `finish(job)` (its `finishImage()` or `finishValues()`); frees the job either way.
+   */
+  async translate(job, direction, finish) {
+    try {
+      await this.run(job, direction);
+      return finish(job);
+    } finally {
+      job.free();
+    }
   }
 
   /** Runs `job` (part 0's, from `splitImage`/`splitValues`) with the helpers; returns the job. */

@@ -88,39 +88,35 @@ const handlers = {
   },
 };
 
-/** Planar values in and out, unrounded (benchmarks, output comparisons); split like images. */
-async function translateValues(values, width, height, direction) {
-  if (split && translator.canSplit(direction)) {
-    const job = translator.splitValues(values, width, height, direction, split.threads);
-    try {
-      await split.run(job, direction);
-      return job.finishValues();
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) throw error;
-      dropSplit(error);
-    } finally {
-      job.free();
-    }
+/**
+ * Runs a translation on the helpers too when there are any: `start(count)` makes part 0's job
+ * (a bad input fails there, before any helper is involved, with the usual message) and
+ * `finish(job)` reads its result. Resolves to null when it did not run split (no helpers, a
+ * direction the CPU engine does not run, or helpers that failed and were dropped).
+ */
+async function onHelpers(direction, start, finish) {
+  if (!split || !translator.canSplit(direction)) return null;
+  const job = start(split.threads);
+  try {
+    return await split.translate(job, direction, finish);
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) throw error;
+    dropSplit(error);
+    return null;
   }
-  return translator.translateValues(values, width, height, direction);
 }
 
-/** On the helpers too when there are any (falling back to this thread if they fail). */
+/** An ImageData, split across the helpers when there are any. */
 async function translateImage(image, direction) {
-  if (split && translator.canSplit(direction)) {
-    // A bad image fails here, before any helper is involved, with the usual message.
-    const job = translator.splitImage(image, direction, split.threads);
-    try {
-      await split.run(job, direction);
-      return job.finishImage();
-    } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) throw error;
-      dropSplit(error);
-    } finally {
-      job.free();
-    }
-  }
-  return translator.translate(image, direction);
+  const start = (count) => translator.splitImage(image, direction, count);
+  return (await onHelpers(direction, start, (job) => job.finishImage())) ?? translator.translate(image, direction);
+}
+
+/** Planar values in and out, unrounded (benchmarks, output comparisons); split like images. */
+async function translateValues(values, width, height, direction) {
+  const start = (count) => translator.splitValues(values, width, height, direction, count);
+  return (await onHelpers(direction, start, (job) => job.finishValues()))
+    ?? translator.translateValues(values, width, height, direction);
 }
 
 async function wasmWithProgress(url) {

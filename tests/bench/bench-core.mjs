@@ -49,12 +49,7 @@ export async function createOurs({ unpaired, fixture, threads = 1, startSplit = 
     run: async (input) => {
       if (!split) return translator.translateValues(input, width, height, direction);
       const job = translator.splitValues(input, width, height, direction, split.threads);
-      try {
-        await split.run(job, direction);
-        return job.finishValues();
-      } finally {
-        job.free();
-      }
+      return split.translate(job, direction, (done) => done.finishValues());
     },
     stop: () => split?.stop(),
   };
