@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
+use common::max_diff;
 use native_trainer::export::ModelIndex;
 use native_trainer::import::{ImportArgs, PrecisionArg};
 use native_trainer::pytorch::{self, Checkpoint, Contents};
@@ -48,14 +49,6 @@ fn translate(generator: ResnetGenerator) -> Vec<f32> {
         .into_planar("cpu")
         .unwrap();
     planar.values
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use burn::store::ModuleSnapshot;
 use burn::tensor::{Device, Tensor, TensorData};
-use common::load_web_model;
+use common::{load_web_model, max_diff};
 use native_trainer::bench_fixture::{self, BenchFixtureArgs, random_generator, read_f32};
 use native_trainer::checkpoint::{FORMAT, SnapshotArgs, TrainingState};
 use native_trainer::onnx::{self, Directions, ExportOnnxArgs};
@@ -654,15 +654,7 @@ fn interpreted_vs_burn(
         },
     );
     assert_eq!((ours.c, ours.h, ours.w), (3, height, width));
-    max_difference(&ours.v, &burn)
-}
-
-fn max_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    max_diff(&ours.v, &burn)
 }
 
 #[test]
@@ -806,7 +798,7 @@ fn the_bench_fixture_is_one_network_in_every_form() {
         .into_data()
         .try_into_vec::<f32>()
         .unwrap();
-    assert!(max_difference(&translated, &expected) < 1e-6);
+    assert!(max_diff(&translated, &expected) < 1e-6);
 
     // The ONNX file is the same network: same weights, and it computes the expected output too.
     let model = decode(&std::fs::read(out.join(meta["onnx"].as_str().unwrap())).unwrap());
@@ -820,7 +812,7 @@ fn the_bench_fixture_is_one_network_in_every_form() {
             v: input,
         },
     );
-    let diff = max_difference(&ours.v, &expected);
+    let diff = max_diff(&ours.v, &expected);
     assert!(diff < 1e-4, "max |Δ| {diff}");
 
     // Same seed, same fixture; another seed, other weights.

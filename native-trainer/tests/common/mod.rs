@@ -1,5 +1,6 @@
 //! Synthetic unpaired data for the trainer's tests: the same kinds of shapes, red on grey in
-//! domain A and blue on grey in domain B.
+//! domain A and blue on grey in domain B; and what several tests share (loading an exported web
+//! model, comparing outputs).
 
 #![allow(dead_code)]
 
@@ -100,4 +101,13 @@ pub fn load_web_model(dir: &Path) -> Model {
 pub fn one_training_at_a_time() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The largest |a − b| over two outputs of the same size.
+pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
