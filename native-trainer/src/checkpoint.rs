@@ -233,7 +233,10 @@ pub fn load_generator(
         .with_context(|| format!("loading {}", path.display()))
 }
 
-/// Restores the full training state of a snapshot onto `device` (an autodiff device).
+/// Restores the training state from `snapshot`: the networks, and the optimisers' state and
+/// history pools where the snapshot has them. A packed snapshot (`native-trainer pack`: networks
+/// and `state.json` only, small enough to carry between machines) resumes with fresh Adam moments
+/// and empty pools; [`has_optimizer_state`] tells which it is.
 pub fn load(
     snapshot: &Path,
     config: RecipeConfig,
@@ -248,16 +251,58 @@ pub fn load(
             state.discriminator
         );
     }
-    let read = |file: &str| -> Result<Vec<u8>> {
-        let path = snapshot.join(file);
-        fs::read(&path).with_context(|| format!("reading {}", path.display()))
-    };
+    let (generators, discriminators) = load_networks(snapshot, &config, device)?;
+    if !has_optimizer_state(snapshot)? {
+        let gan = CycleGan::from_networks(config, generators, discriminators, state.seed);
+        return Ok((gan, state));
+    }
+    let optimizers = [
+        Bytes::from_bytes_vec(read(snapshot, OPTIM_G)?),
+        Bytes::from_bytes_vec(read(snapshot, OPTIM_D)?),
+    ];
+    let pools = [
+        pool_from_bytes(&read(snapshot, POOL_A)?, device).context("reading pool_A.bin")?,
+        pool_from_bytes(&read(snapshot, POOL_B)?, device).context("reading pool_B.bin")?,
+    ];
+    let gan = CycleGan::restore(config, generators, discriminators, optimizers, pools)
+        .map_err(|e| anyhow::anyhow!("loading the optimiser state: {e:?}"))?;
+    Ok((gan, state))
+}
+
+/// Whether `snapshot` holds the optimisers' state and the pools (a full snapshot) or neither (a
+/// packed one); some but not all of those files is an error.
+pub fn has_optimizer_state(snapshot: &Path) -> Result<bool> {
+    let present: Vec<bool> = [OPTIM_G, OPTIM_D, POOL_A, POOL_B]
+        .iter()
+        .map(|file| snapshot.join(file).exists())
+        .collect();
+    match present.iter().filter(|p| **p).count() {
+        0 => Ok(false),
+        4 => Ok(true),
+        _ => bail!(
+            "{} is incomplete: it has some but not all of {OPTIM_G}, {OPTIM_D}, {POOL_A}, {POOL_B}",
+            snapshot.display()
+        ),
+    }
+}
+
+fn read(snapshot: &Path, file: &str) -> Result<Vec<u8>> {
+    let path = snapshot.join(file);
+    fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The four networks of `snapshot` (f32 or f16 files), as f32 on `device`.
+fn load_networks(
+    snapshot: &Path,
+    config: &RecipeConfig,
+    device: &Device,
+) -> Result<(Generators, Discriminators)> {
     let generator = |file| -> Result<_> {
-        weights::load_into(config.generator.init(device), read(file)?)
+        weights::load_into(config.generator.init(device), read(snapshot, file)?)
             .with_context(|| format!("loading {file}"))
     };
     let discriminator = |file| -> Result<_> {
-        weights::load_into(config.discriminator.init(device), read(file)?)
+        weights::load_into(config.discriminator.init(device), read(snapshot, file)?)
             .with_context(|| format!("loading {file}"))
     };
     let generators = Generators {
@@ -268,17 +313,60 @@ pub fn load(
         d_a: discriminator(D_A)?,
         d_b: discriminator(D_B)?,
     };
-    let optimizers = [
-        Bytes::from_bytes_vec(read(OPTIM_G)?),
-        Bytes::from_bytes_vec(read(OPTIM_D)?),
+    Ok((generators, discriminators))
+}
+
+/// Options of `pack`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackArgs {
+    /// The run and snapshot.
+    #[command(flatten)]
+    pub run: SnapshotArgs,
+    /// Output folder (created; must not hold a snapshot already).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Storage precision of the networks.
+    #[arg(long, value_enum, default_value = "f16")]
+    pub precision: crate::import::PrecisionArg,
+}
+
+/// `pack`: the snapshot's four networks (f16 by default) and `state.json`, without the optimisers'
+/// state and the pools: what carries a run to another machine (a full-size run packs into ~57 MB
+/// instead of ~400). Put the folder at `checkpoints/NAME/latest` and `train --continue` resumes it
+/// with fresh Adam moments and empty pools. Returns the files written.
+pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>> {
+    let snapshot = args.run.snapshot()?;
+    let state = read_state(&snapshot)?;
+    ensure!(
+        !args.out.join(STATE).exists(),
+        "{} already holds a snapshot; choose another --out",
+        args.out.display()
+    );
+    let config = RecipeConfig {
+        generator: state.generator.clone(),
+        discriminator: state.discriminator.clone(),
+        ..RecipeConfig::default()
+    };
+    let (generators, discriminators) = load_networks(&snapshot, &config, &Device::flex())?;
+    let precision = args.precision.into();
+    fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let files: [(&str, Vec<u8>); 5] = [
+        (G_A, weights::to_bytes(&generators.g_a, precision)?),
+        (G_B, weights::to_bytes(&generators.g_b, precision)?),
+        (D_A, weights::to_bytes(&discriminators.d_a, precision)?),
+        (D_B, weights::to_bytes(&discriminators.d_b, precision)?),
+        (
+            STATE,
+            (serde_json::to_string_pretty(&state)? + "\n").into_bytes(),
+        ),
     ];
-    let pools = [
-        pool_from_bytes(&read(POOL_A)?, device).context("reading pool_A.bin")?,
-        pool_from_bytes(&read(POOL_B)?, device).context("reading pool_B.bin")?,
-    ];
-    let gan = CycleGan::restore(config, generators, discriminators, optimizers, pools)
-        .map_err(|e| anyhow::anyhow!("loading the optimiser state: {e:?}"))?;
-    Ok((gan, state))
+    let mut written = Vec::new();
+    for (file, bytes) in files {
+        let path = args.out.join(file);
+        write_atomically(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Pool file: `UNPPOOL1`, a little-endian u32 header length, a JSON list of shapes, then every

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_fixture;
 pub mod checkpoint;
+pub mod conv_plan;
 pub mod data;
 pub mod device;
 pub mod eval;

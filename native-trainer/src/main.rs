@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use native_trainer::train::{options::TrainArgs, run::run as train};
-use native_trainer::{bench, bench_fixture, eval, export, import, onnx, test_split};
+use native_trainer::{bench, bench_fixture, checkpoint, eval, export, import, onnx, test_split};
 use unpaired::ModelManifest;
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
@@ -25,6 +25,10 @@ enum Command {
     /// Writes a trained run's generator(s) as ONNX graphs (opset 17), for other runtimes.
     #[command(name = "export-onnx")]
     ExportOnnx(onnx::ExportOnnxArgs),
+    /// Writes a snapshot's four networks (f16 by default) and state.json without the optimisers'
+    /// state and pools: small enough to move a run between machines; `train --continue` resumes
+    /// it with fresh Adam moments.
+    Pack(checkpoint::PackArgs),
     /// Converts generators trained with the reference PyTorch code (.pth) into a web model.
     Import(import::ImportArgs),
     /// Times a generator inference and a training iteration (median ms after warm-up) as one JSON line.
@@ -103,6 +107,12 @@ fn main() -> Result<()> {
         Command::ExportOnnx(args) => {
             for path in onnx::run(&args)? {
                 println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Command::Pack(args) => {
+            for file in checkpoint::pack(&args)? {
+                println!("wrote {}", file.display());
             }
             Ok(())
         }

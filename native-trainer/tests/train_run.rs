@@ -341,6 +341,106 @@ fn a_killed_and_resumed_run_equals_an_uninterrupted_one() {
     assert!(max_difference(&fresh.generators, &straight.generators) > 1e-3);
 }
 
+/// `pack` moves a run between machines: the four networks (f16 by default) and `state.json`,
+/// which `--continue` resumes with fresh optimiser state; a snapshot missing only some of the
+/// optimiser and pool files is refused.
+#[test]
+fn a_packed_snapshot_resumes_with_its_networks() {
+    let _lock = one_training_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_domains(&data, "train", 4, 24, 5);
+    let checkpoints = dir.path().join("checkpoints");
+    let options = |name: &str, epochs: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--dataroot".to_string(),
+            arg(&data),
+            "--name".into(),
+            name.into(),
+            "--checkpoints-dir".into(),
+            arg(&checkpoints),
+            "--netG".into(),
+            "resnet_1blocks".into(),
+            "--ngf".into(),
+            "4".into(),
+            "--ndf".into(),
+            "4".into(),
+            "--preprocess".into(),
+            "none".into(),
+            "--n-epochs".into(),
+            epochs.into(),
+            "--n-epochs-decay".into(),
+            "0".into(),
+            "--seed".into(),
+            "3".into(),
+            "--device".into(),
+            "flex".into(),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        train_args(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    train(&options("source", "1", &[])).unwrap();
+    let source = checkpoints.join("source").join("latest");
+
+    let pack = |out: &Path, precision: PrecisionArg| {
+        checkpoint::pack(&checkpoint::PackArgs {
+            run: SnapshotArgs::latest("source", &checkpoints),
+            out: out.to_path_buf(),
+            precision,
+        })
+    };
+    let packed = checkpoints.join("moved").join("latest");
+    let files = pack(&packed, PrecisionArg::F16).unwrap();
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["G_A.bpk", "G_B.bpk", "D_A.bpk", "D_B.bpk", "state.json"]
+    );
+    let size = |path: &Path| std::fs::metadata(path).unwrap().len();
+    assert!(size(&packed.join("G_A.bpk")) < size(&source.join("G_A.bpk")) * 6 / 10);
+    assert!(!checkpoint::has_optimizer_state(&packed).unwrap());
+    assert!(checkpoint::has_optimizer_state(&source).unwrap());
+    let again = pack(&packed, PrecisionArg::F16).unwrap_err().to_string();
+    assert!(again.contains("already holds a snapshot"), "{again}");
+
+    // In f32 the packed networks are the run's, bit for bit, and resuming starts from them.
+    let exact = dir.path().join("exact");
+    pack(&exact, PrecisionArg::F32).unwrap();
+    let state: TrainingState = checkpoint::read_state(&source).unwrap();
+    let config = || native_trainer::train::step::RecipeConfig {
+        generator: state.generator.clone(),
+        discriminator: state.discriminator.clone(),
+        ..Default::default()
+    };
+    let device = Device::flex().autodiff();
+    let (full, _) = checkpoint::load(&source, config(), &device).unwrap();
+    let (light, light_state) = checkpoint::load(&exact, config(), &device).unwrap();
+    assert_eq!(light_state, state);
+    assert_eq!(max_difference(&full.generators, &light.generators), 0.0);
+    assert_eq!(
+        max_difference(&full.discriminators, &light.discriminators),
+        0.0
+    );
+
+    let resumed = train(&options("moved", "2", &["--continue"])).unwrap();
+    assert_eq!(resumed.epoch, 2);
+    assert_eq!(resumed.iterations, 2 * 4);
+    assert!(
+        checkpoint::has_optimizer_state(&packed).unwrap(),
+        "the next save is a full one"
+    );
+
+    std::fs::remove_file(source.join("pool_A.bin")).unwrap();
+    let incomplete = checkpoint::has_optimizer_state(&source)
+        .unwrap_err()
+        .to_string();
+    assert!(incomplete.contains("incomplete"), "{incomplete}");
+}
+
 #[test]
 fn a_snapshot_interrupted_mid_rename_is_still_found() {
     let dir = tempfile::tempdir().unwrap();

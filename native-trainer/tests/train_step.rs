@@ -216,3 +216,83 @@ fn after_one_iteration_every_parameter_has_optimiser_state() {
     assert_eq!(moments(d), 2 * d_params, "discriminators' optimiser");
     assert!(model.discriminators.num_params() > 0);
 }
+
+/// The residual blocks' im2col + matmul path trains like the backend's convolution: the same
+/// gradient for every weight of the generator (checked through a loss over its whole output).
+#[test]
+fn im2col_blocks_give_the_backend_convolutions_gradients() {
+    use burn::module::{Module, ModuleVisitor, Param, ParamId};
+    use burn::optim::GradientsParams;
+    use unpaired::model::{ConvAlgorithm, ConvPlan};
+
+    struct Ids(Vec<(ParamId, usize)>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push((param.id, D));
+        }
+    }
+
+    let device = Device::flex().autodiff();
+    device.seed(3);
+    let generator = ResnetGeneratorConfig::new()
+        .with_ngf(4)
+        .with_n_blocks(2)
+        .init(&device);
+    let input = Tensor::<4>::random([1, 3, 24, 20], Distribution::Uniform(-1.0, 1.0), &device);
+    let target = Tensor::<4>::random([1, 3, 24, 20], Distribution::Uniform(-1.0, 1.0), &device);
+    let gradients = |plan: ConvPlan| {
+        let generator = generator.clone().with_conv_plan(plan);
+        let loss = l1(generator.forward(input.clone()), target.clone());
+        GradientsParams::from_grads(loss.backward(), &generator)
+    };
+    let backend = gradients(ConvPlan::default());
+    let im2col = gradients(ConvPlan::default().with_algorithm(ConvAlgorithm::Im2col));
+    let mut ids = Ids(Vec::new());
+    generator.visit(&mut ids);
+    assert_eq!(
+        ids.0.len(),
+        2 * 6 + 2 * 2 * 2,
+        "weights and biases of every conv"
+    );
+    let largest = |a: Tensor<1>, b: Tensor<1>| -> f32 { (a - b).abs().max().into_scalar() };
+    for (id, dims) in ids.0 {
+        let (a, b): (Tensor<1>, Tensor<1>) = match dims {
+            1 => (backend.get::<1>(id).unwrap(), im2col.get::<1>(id).unwrap()),
+            4 => (
+                backend.get::<4>(id).unwrap().flatten(0, 3),
+                im2col.get::<4>(id).unwrap().flatten(0, 3),
+            ),
+            other => panic!("unexpected {other}-d parameter"),
+        };
+        let scale: f32 = a.clone().abs().max().into_scalar();
+        let diff = largest(a, b);
+        assert!(
+            diff <= 1e-4 * scale.max(1e-3),
+            "{id}: max |Δ| {diff} (largest gradient {scale})"
+        );
+    }
+}
+
+/// The plan is the generators' runtime setting, not a weight: it must survive the optimiser's
+/// rebuilding of the networks at every step.
+#[test]
+fn the_conv_plan_survives_training_steps() {
+    use unpaired::model::{ConvAlgorithm, ConvPlan, ConvPrecision};
+    let device = Device::flex().autodiff();
+    let plan = ConvPlan {
+        algorithm: ConvAlgorithm::Im2col,
+        precision: ConvPrecision::F16,
+    };
+    let config = RecipeConfig {
+        generator: ResnetGeneratorConfig::new().with_ngf(4).with_n_blocks(1),
+        discriminator: PatchDiscriminatorConfig::new().with_ndf(4),
+        conv: plan,
+        ..RecipeConfig::default()
+    };
+    let mut model = CycleGan::new(config, &device, 1);
+    let real = || Tensor::<4>::random([1, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
+    model.step(real(), real(), 2e-4);
+    model.step(real(), real(), 2e-4);
+    assert_eq!(model.generators.g_a.conv_plan, plan);
+    assert_eq!(model.generators.g_b.conv_plan, plan);
+}

@@ -9,6 +9,7 @@ use burn::tensor::activation::{relu, tanh};
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor};
 
+use super::conv::ConvPlan;
 use super::init::{conv_transpose2d, conv2d, instance_norm};
 
 /// Shape of a [`ResnetGenerator`]. The paper uses 9 blocks at 256² and 6 at 128².
@@ -51,9 +52,14 @@ impl ResidualBlock {
 
     /// `x + block(x)`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let x = self.conv1.forward(reflect(input.clone(), 1));
+        self.forward_with(input, &ConvPlan::default())
+    }
+
+    /// `x + block(x)`, with the convolutions computed as `plan` says.
+    pub fn forward_with(&self, input: Tensor<4>, plan: &ConvPlan) -> Tensor<4> {
+        let x = plan.forward(&self.conv1, reflect(input.clone(), 1));
         let x = relu(self.norm1.forward(x));
-        let x = self.conv2.forward(reflect(x, 1));
+        let x = plan.forward(&self.conv2, reflect(x, 1));
         input + self.norm2.forward(x)
     }
 }
@@ -85,6 +91,9 @@ pub struct ResnetGenerator {
     pub norm_up1: InstanceNorm,
     /// Norm after `up2`.
     pub norm_up2: InstanceNorm,
+    /// How the residual blocks' convolutions run (not a weight: not saved, the default after a load).
+    #[module(skip)]
+    pub conv_plan: ConvPlan,
 }
 
 impl ResnetGeneratorConfig {
@@ -106,6 +115,7 @@ impl ResnetGeneratorConfig {
             norm_down2: instance_norm(4 * ngf, affine, device),
             norm_up1: instance_norm(2 * ngf, affine, device),
             norm_up2: instance_norm(ngf, affine, device),
+            conv_plan: ConvPlan::default(),
         }
     }
 }
@@ -117,11 +127,19 @@ impl ResnetGenerator {
         let x = relu(self.norm_down1.forward(self.down1.forward(x)));
         let mut x = relu(self.norm_down2.forward(self.down2.forward(x)));
         for block in &self.blocks {
-            x = block.forward(x);
+            x = block.forward_with(x, &self.conv_plan);
         }
         let x = relu(self.norm_up1.forward(self.up1.forward(x)));
         let x = relu(self.norm_up2.forward(self.up2.forward(x)));
         tanh(self.head.forward(reflect(x, 3)))
+    }
+
+    /// The same generator, running its residual blocks' convolutions as `plan` says.
+    pub fn with_conv_plan(self, plan: ConvPlan) -> Self {
+        Self {
+            conv_plan: plan,
+            ..self
+        }
     }
 
     /// The configuration this generator was built with, read from its weights' shapes.

@@ -1,14 +1,19 @@
-//! `bench`: median milliseconds of one generator inference at a given size, after warm-up,
-//! printed as one JSON line with the device and burn's version.
+//! `bench`: median milliseconds of one generator inference and one training iteration at a given
+//! size, after warm-up, printed as one JSON line with the device, the convolution plan and burn's
+//! version; with `--ops`, a per-layer profile of the generator first (`ops.rs`).
+
+mod ops;
 
 use std::time::Instant;
 
 use anyhow::Result;
 use burn::module::Module;
-use burn::tensor::{Device, Distribution, Tensor};
-use clap::Args;
+use burn::tensor::{Device, Distribution, FloatDType, Tensor};
+use clap::{Args, ValueEnum};
+use unpaired::model::ConvPlan;
 use unpaired::{ResnetGenerator, ResnetGeneratorConfig};
 
+use crate::conv_plan::ConvArgs;
 use crate::device::{self, DeviceChoice};
 use crate::netg::NetG;
 use crate::train::step::{CycleGan, RecipeConfig};
@@ -42,6 +47,35 @@ pub struct BenchArgs {
     /// Time inference only, not the training iteration.
     #[arg(long = "no-train", alias = "no_train")]
     no_train: bool,
+    /// The inference's float type: the whole generator in f32, or in f16 (the training
+    /// iteration keeps f32 weights; `--conv-precision f16` is its reduced precision).
+    #[arg(long, value_enum, default_value = "f32")]
+    precision: BenchPrecision,
+    /// How the residual blocks' convolutions run.
+    #[command(flatten)]
+    conv: ConvArgs,
+    /// First print one JSON line per layer kind of the generator (median ms, count per forward,
+    /// share of the forward), and the residual conv's forward + backward.
+    #[arg(long)]
+    ops: bool,
+}
+
+/// A `--precision` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchPrecision {
+    /// 32-bit floats.
+    F32,
+    /// 16-bit floats.
+    F16,
+}
+
+impl BenchPrecision {
+    fn name(self) -> &'static str {
+        match self {
+            BenchPrecision::F32 => "f32",
+            BenchPrecision::F16 => "f16",
+        }
+    }
 }
 
 /// Median and minimum milliseconds of `work` over `args.iters` runs after `args.warmup` untimed
@@ -58,6 +92,10 @@ fn time(args: &BenchArgs, mut work: impl FnMut() -> Result<()>) -> Result<(f64, 
     times.sort_by(f64::total_cmp);
     let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
     Ok((round(times[times.len() / 2]), round(times[0])))
+}
+
+fn plan(args: &BenchArgs) -> ConvPlan {
+    args.conv.plan()
 }
 
 fn generator_config(args: &BenchArgs) -> ResnetGeneratorConfig {
@@ -79,6 +117,7 @@ fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<(f64, f64)> {
     let device = device.clone().autodiff();
     let config = RecipeConfig {
         generator: generator_config(args),
+        conv: plan(args),
         ..RecipeConfig::default()
     };
     let mut model = CycleGan::new(config, &device, 0);
@@ -99,31 +138,53 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
     anyhow::ensure!(args.iters > 0, "--iters must be at least 1");
     let (device, name) = device::open(args.device)?;
-    let generator = generator_config(args).init(&device);
+    if args.ops {
+        ops::profile(args, &device)?;
+    }
+    let generator = generator_config(args)
+        .init(&device)
+        .with_conv_plan(plan(args));
     let input = random_image(args, &device);
+    // f16 inference: every weight and the input cast, so each layer runs on f16 operands.
+    let (inference_generator, inference_input) = match args.precision {
+        BenchPrecision::F32 => (generator.clone(), input.clone()),
+        BenchPrecision::F16 => (
+            generator.clone().map(&mut CastParams(FloatDType::F16)),
+            input.clone().cast(FloatDType::F16),
+        ),
+    };
     let (median, min) = time(args, || {
-        generator.forward(input.clone()).try_into_data()?;
+        inference_generator
+            .forward(inference_input.clone())
+            .try_into_data()?;
         Ok(())
     })?;
+    // Flex with the backend's f32 convolutions is the reference itself.
+    let reference_itself = name == "flex"
+        && args.precision == BenchPrecision::F32
+        && plan(args) == ConvPlan::default();
+    let max_abs_diff_vs_flex = if reference_itself {
+        None
+    } else {
+        Some(diff_to_flex(&inference_generator, &inference_input)?)
+    };
     let train = if args.no_train {
         None
     } else {
         Some(train_iteration_ms(args, &device)?)
-    };
-    let max_abs_diff_vs_flex = if name == "flex" {
-        None
-    } else {
-        Some(diff_to_flex(&generator, &input)?)
     };
     println!(
         "{}",
         serde_json::json!({
             "bench": "cyclegan",
             "device": name,
+            "kernels": device::kernels(name),
             "burn": "0.22.1",
             "size": args.size,
             "netG": args.net_g.to_string(),
             "ngf": args.ngf,
+            "precision": args.precision.name(),
+            "conv": plan(args),
             "iters": args.iters,
             "inference_ms_median": median,
             "inference_ms_min": min,
@@ -135,15 +196,29 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The largest difference between the benchmarked device's output and Flex's for the same weights
-/// and input: a timing is only worth reporting for a correct result.
+/// Casts every parameter to the float type it holds.
+struct CastParams(FloatDType);
+
+impl burn::module::ModuleMapper for CastParams {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        param.map(|t| t.cast(self.0))
+    }
+}
+
+/// The largest difference between the benchmarked output and Flex's f32 reference for the same
+/// weights and input (backend convolutions): a timing is only worth reporting for a correct result.
 fn diff_to_flex(generator: &ResnetGenerator, input: &Tensor<4>) -> Result<f32> {
     let flex = Device::flex();
-    let ours = generator.forward(input.clone());
+    let ours = generator.forward(input.clone()).cast(FloatDType::F32);
     let reference = generator
         .clone()
+        .map(&mut CastParams(FloatDType::F32))
+        .with_conv_plan(ConvPlan::default())
         .to_device(&flex)
-        .forward(input.clone().to_device(&flex));
+        .forward(input.clone().cast(FloatDType::F32).to_device(&flex));
     let diff = (ours.to_device(&flex) - reference).abs().max();
     Ok(diff
         .try_into_data()?

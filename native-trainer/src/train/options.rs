@@ -7,6 +7,7 @@ use anyhow::{Result, ensure};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use crate::conv_plan::ConvArgs;
 use crate::data::{Preprocess, Transform};
 use crate::device::DeviceChoice;
 use crate::netg::NetG;
@@ -106,6 +107,10 @@ pub struct TrainArgs {
     /// Compute device.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceChoice,
+    /// How the generators' residual-block convolutions run.
+    #[command(flatten)]
+    #[serde(default)]
+    pub conv: ConvArgs,
     /// Also keep a snapshot `epoch_N` every this many epochs (0: only `latest`).
     #[arg(
         long = "save-epoch-freq",

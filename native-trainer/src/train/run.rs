@@ -164,6 +164,7 @@ pub fn run(args: &TrainArgs) -> Result<TrainSummary> {
         gan_mode: args.gan_mode,
         beta1: args.beta1,
         pool_size: args.pool_size,
+        conv: args.conv.plan(),
     };
 
     let (device, device_name) = device::open(args.device)?;
@@ -176,6 +177,13 @@ pub fn run(args: &TrainArgs) -> Result<TrainSummary> {
             let (gan, mut state) = checkpoint::load(dir, config, &device)?;
             state.seed = seed;
             log.truncate_after(state.iterations)?;
+            if !checkpoint::has_optimizer_state(dir)? {
+                say(format!(
+                    "{} is a packed snapshot (networks only): Adam's moments restart and the \
+                     history pools start empty",
+                    dir.display()
+                ));
+            }
             say(format!(
                 "resuming {} at epoch {} ({} iterations done) on {device_name}",
                 run_dir.display(),

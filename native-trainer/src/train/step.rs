@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::store::RecordError;
 use burn::tensor::{Bytes, Device, Tensor};
+use unpaired::model::ConvPlan;
 use unpaired::{
     PatchDiscriminator, PatchDiscriminatorConfig, ResnetGenerator, ResnetGeneratorConfig,
 };
@@ -32,6 +33,8 @@ pub struct RecipeConfig {
     pub beta1: f64,
     /// History pool size (50).
     pub pool_size: usize,
+    /// How the generators' residual-block convolutions run (the arithmetic, not the recipe).
+    pub conv: ConvPlan,
 }
 
 impl Default for RecipeConfig {
@@ -45,6 +48,7 @@ impl Default for RecipeConfig {
             gan_mode: GanMode::Lsgan,
             beta1: 0.5,
             pool_size: 50,
+            conv: ConvPlan::default(),
         }
     }
 }
@@ -144,12 +148,27 @@ impl CycleGan {
         Ok(gan)
     }
 
+    /// Networks restored without their optimisers' state (a packed snapshot): fresh Adam moments
+    /// and empty pools seeded from `seed`.
+    pub fn from_networks(
+        config: RecipeConfig,
+        generators: Generators,
+        discriminators: Discriminators,
+        seed: u64,
+    ) -> Self {
+        Self::new_with(config, generators, discriminators, seed)
+    }
+
     fn new_with(
         config: RecipeConfig,
         generators: Generators,
         discriminators: Discriminators,
         seed: u64,
     ) -> Self {
+        let generators = Generators {
+            g_a: generators.g_a.with_conv_plan(config.conv),
+            g_b: generators.g_b.with_conv_plan(config.conv),
+        };
         let adam = AdamConfig::new()
             .with_beta_1(config.beta1 as f32)
             .with_beta_2(0.999)
