@@ -65,7 +65,7 @@ pub fn profile(args: &BenchArgs, device: &Device) -> Result<()> {
         move |x: Tensor<4>| relu(norm.forward(x))
     };
     let g = &generator;
-    let mut ops = vec![
+    let ops = vec![
         measure(args, device, "reflect_pad3", [1, 3, s, s], 1, pad(3))?,
         measure(args, device, "stem_conv7x7", [1, 3, s + 6, s + 6], 1, |x| {
             g.stem.forward(x)
@@ -149,7 +149,6 @@ pub fn profile(args: &BenchArgs, device: &Device) -> Result<()> {
         g.forward(x)
     })?;
     print_op(args, &whole, None);
-    ops.push(whole);
 
     // Training: the residual conv forward + backward (input and weight gradients), as often as an
     // iteration runs it (six generator forwards: two translations, two reconstructions, two
