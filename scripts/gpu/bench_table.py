@@ -14,6 +14,11 @@ def ms(value):
     return f"{value:.1f}" if isinstance(value, (int, float)) else "—"
 
 
+def g_step(record):
+    g = record.get("train_g_step_ms_median")
+    return f" (G step {g:.1f})" if isinstance(g, (int, float)) else ""
+
+
 def main(path):
     rows, ops, failed = [], [], []
     peer = {}
@@ -52,7 +57,7 @@ def main(path):
             kernels = f" ({r['kernels']})" if r.get("kernels") else ""
             print(f"| {size}² | burn {r['burn']} `{r['device']}`{kernels} | {r['precision']} | {plan} | "
                   f"{ms(r['inference_ms_median'])} | {ratio(r['inference_ms_median'], reference)} | "
-                  f"{ms(r.get('train_iter_ms_median'))} | "
+                  f"{ms(r.get('train_iter_ms_median'))}{g_step(r)} | "
                   f"{ratio(r.get('train_iter_ms_median'), p.get('train_iter_ms'))} | "
                   f"{'' if diff is None else f'{diff:.1e}'} |")
     for f in failed:

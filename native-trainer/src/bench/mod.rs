@@ -79,7 +79,7 @@ impl BenchPrecision {
 }
 
 /// Median and minimum milliseconds of `work` over `args.iters` runs after `args.warmup` untimed
-/// ones, rounded to µs. `work` must wait for the device before it returns.
+/// ones. `work` must wait for the device before it returns.
 fn time(args: &BenchArgs, mut work: impl FnMut() -> Result<()>) -> Result<(f64, f64)> {
     let mut times = Vec::with_capacity(args.iters);
     for i in 0..args.warmup + args.iters {
@@ -89,9 +89,14 @@ fn time(args: &BenchArgs, mut work: impl FnMut() -> Result<()>) -> Result<(f64, 
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
     }
+    Ok(median_and_min(times))
+}
+
+/// Median and minimum of some milliseconds (at least one), rounded to µs.
+fn median_and_min(mut times: Vec<f64>) -> (f64, f64) {
     times.sort_by(f64::total_cmp);
     let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
-    Ok((round(times[times.len() / 2]), round(times[0])))
+    (round(times[times.len() / 2]), round(times[0]))
 }
 
 fn plan(args: &BenchArgs) -> ConvPlan {
@@ -112,8 +117,16 @@ fn random_image(args: &BenchArgs, device: &Device) -> Tensor<4> {
     )
 }
 
-/// Median ms of one full training iteration of the recipe (both G, both D, Adam, pools), batch 1.
-fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<(f64, f64)> {
+/// One training iteration's timings: the whole iteration's median and minimum, and the median of
+/// its generators' half (both G forward and backward, Adam; the rest is the discriminators').
+struct TrainTimes {
+    median: f64,
+    min: f64,
+    generator_step_median: f64,
+}
+
+/// Times one full training iteration of the recipe (both G, both D, Adam, pools), batch 1.
+fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<TrainTimes> {
     let device = device.clone().autodiff();
     let config = RecipeConfig {
         generator: generator_config(args),
@@ -123,9 +136,20 @@ fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<(f64, f64)> {
     let mut model = CycleGan::new(config, &device, 0);
     let (real_a, real_b) = (random_image(args, &device), random_image(args, &device));
     device.sync()?;
-    time(args, || {
-        model.step(real_a.clone(), real_b.clone(), 2e-4);
+    let mut generator_steps = Vec::new();
+    let (median, min) = time(args, || {
+        let start = Instant::now();
+        let (_, fakes) = model.generator_step(real_a.clone(), real_b.clone(), 2e-4);
+        device.sync()?;
+        generator_steps.push(start.elapsed().as_secs_f64() * 1e3);
+        model.discriminator_step(real_a.clone(), real_b.clone(), fakes, 2e-4);
         Ok(device.sync()?)
+    })?;
+    let (generator_step_median, _) = median_and_min(generator_steps.split_off(args.warmup));
+    Ok(TrainTimes {
+        median,
+        min,
+        generator_step_median,
     })
 }
 
@@ -188,8 +212,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "iters": args.iters,
             "inference_ms_median": median,
             "inference_ms_min": min,
-            "train_iter_ms_median": train.map(|t| t.0),
-            "train_iter_ms_min": train.map(|t| t.1),
+            "train_iter_ms_median": train.as_ref().map(|t| t.median),
+            "train_iter_ms_min": train.as_ref().map(|t| t.min),
+            "train_g_step_ms_median": train.as_ref().map(|t| t.generator_step_median),
             "max_abs_diff_vs_flex": max_abs_diff_vs_flex,
         })
     );
