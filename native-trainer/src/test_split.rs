@@ -63,6 +63,9 @@ pub struct TestArgs {
     /// Compute device.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceChoice,
+    /// How the generators' residual-block convolutions run.
+    #[command(flatten)]
+    pub conv: crate::conv_plan::ConvArgs,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -120,8 +123,10 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
         crate::eval::weights::locate(eval_options.weights.as_deref())?;
     }
     let (device, _) = device::open(args.device)?;
-    let g_a = checkpoint::load_generator(&snapshot, "G_A", &config, &device)?;
-    let g_b = checkpoint::load_generator(&snapshot, "G_B", &config, &device)?;
+    let g_a = checkpoint::load_generator(&snapshot, "G_A", &config, &device)?
+        .with_conv_plan(args.conv.plan());
+    let g_b = checkpoint::load_generator(&snapshot, "G_B", &config, &device)?
+        .with_conv_plan(args.conv.plan());
     let dir = args
         .results_dir
         .join(&args.run.name)

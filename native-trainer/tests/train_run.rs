@@ -171,6 +171,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         max_side: 1024,
         num_test: None,
         device: native_trainer::device::DeviceChoice::Flex,
+        conv: Default::default(),
         quiet: true,
         eval: false,
         fid_weights: None,
