@@ -106,7 +106,10 @@ mod gpu {
             .map_err(|_| anyhow!("no {name} device is available on this machine"))?
             .with_context(|| format!("no {name} device is available on this machine"))?;
         let info = setup.adapter.get_info();
-        if info.device_type == DeviceType::Cpu {
+        // UNPAIRED_ALLOW_SOFTWARE_GPU=1 lets a developer run the GPU code path on a software
+        // adapter (lavapipe) to check it works, on a machine without a GPU.
+        let allowed = std::env::var_os("UNPAIRED_ALLOW_SOFTWARE_GPU").is_some_and(|v| v == "1");
+        if info.device_type == DeviceType::Cpu && !allowed {
             bail!(
                 "the only {name} adapter is '{}', a software renderer; use --device flex",
                 info.name
