@@ -13,7 +13,7 @@ pub enum DeviceChoice {
     Auto,
     /// burn's CUDA runtime (NVIDIA; needs a build with `--features cuda`).
     Cuda,
-    /// burn's wgpu runtime pinned to Vulkan (SPIR-V kernels).
+    /// burn's wgpu runtime pinned to Vulkan (SPIR-V kernels; WGSL in a `wgsl` build).
     Vulkan,
     /// burn's wgpu runtime on whichever graphics API it picks.
     Wgpu,
