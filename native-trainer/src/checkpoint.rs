@@ -67,8 +67,9 @@ pub fn label(epoch: &str) -> Result<String> {
     }
 }
 
-/// Which trained run and snapshot a command reads (`test`, `export`, `export-onnx`).
-#[derive(Debug, Clone, clap::Args)]
+/// Which run and snapshot a command reads (`test`, `export`, `export-onnx`, `pack`; `train` with
+/// `--continue`).
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
 pub struct SnapshotArgs {
     /// The run's name.
     #[arg(long)]

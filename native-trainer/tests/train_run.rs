@@ -593,7 +593,7 @@ fn reference_option_spellings_are_accepted() {
         native_trainer::train::losses::GanMode::Vanilla
     );
     assert_eq!(args.n_layers_d, Some(2));
-    assert_eq!(args.checkpoints_dir, Path::new("c"));
+    assert_eq!(args.run.checkpoints_dir, Path::new("c"));
     let defaults = train_args(&["--dataroot", "d", "--name", "n"]);
     assert_eq!(
         (defaults.load_size, defaults.crop_size, defaults.pool_size),

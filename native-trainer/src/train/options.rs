@@ -7,6 +7,7 @@ use anyhow::{Result, ensure};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::SnapshotArgs;
 use crate::conv_plan::ConvArgs;
 use crate::data::{Preprocess, Transform};
 use crate::device::DeviceChoice;
@@ -19,16 +20,10 @@ pub struct TrainArgs {
     /// Folder with trainA/ and trainB/ (and testA/, testB/ for `test`).
     #[arg(long)]
     pub dataroot: PathBuf,
-    /// Name of the run: its folder under --checkpoints-dir.
-    #[arg(long)]
-    pub name: String,
-    /// Where runs are kept.
-    #[arg(
-        long = "checkpoints-dir",
-        alias = "checkpoints_dir",
-        default_value = "checkpoints"
-    )]
-    pub checkpoints_dir: PathBuf,
+    /// The run (its folder under --checkpoints-dir) and, with --continue, the snapshot to resume.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: SnapshotArgs,
     /// Generator: resnet_9blocks (256²) or resnet_6blocks (128²) [default: resnet_9blocks, or
     /// the run's own when continuing].
     #[arg(long = "netG", aliases = ["netg", "net-g"])]
@@ -124,9 +119,6 @@ pub struct TrainArgs {
     /// Resume the run from its snapshot (networks, optimisers, pools, epoch, learning rate).
     #[arg(long = "continue", alias = "continue_train")]
     pub continue_train: bool,
-    /// The snapshot to resume: `latest` or an epoch number.
-    #[arg(long, default_value = "latest")]
-    pub epoch: String,
     /// Stop after this epoch (a snapshot is saved; `--continue` picks up from there).
     #[arg(long = "stop-after-epoch", alias = "stop_after_epoch")]
     pub stop_after_epoch: Option<usize>,
@@ -173,7 +165,7 @@ impl TrainArgs {
             "--n-epochs plus --n-epochs-decay must be at least 1"
         );
         ensure!(self.lr > 0.0, "--lr must be positive");
-        crate::export::ensure_plain_name(&self.name)
+        crate::export::ensure_plain_name(&self.run.name)
     }
 
     /// The data transform.

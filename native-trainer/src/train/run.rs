@@ -139,8 +139,8 @@ pub fn run(args: &TrainArgs) -> Result<TrainSummary> {
         ));
     }
 
-    let run_dir = args.checkpoints_dir.join(&args.name);
-    let label = checkpoint::label(&args.epoch)?;
+    let run_dir = args.run.run_dir();
+    let label = checkpoint::label(&args.run.epoch)?;
     let snapshot = checkpoint::find(&run_dir, &label);
     let saved = match (&snapshot, args.continue_train) {
         (Some(dir), true) => Some(checkpoint::read_state(dir)?),
@@ -355,5 +355,5 @@ fn write_page(
         args.lr,
         args.n_epochs_decay
     );
-    page::write(run_dir, &args.name, &header, &entries)
+    page::write(run_dir, &args.run.name, &header, &entries)
 }
