@@ -126,7 +126,7 @@ impl CycleGan {
             d_a: config.discriminator.init(device),
             d_b: config.discriminator.init(device),
         };
-        Self::new_with(config, generators, discriminators, seed)
+        Self::from_networks(config, generators, discriminators, seed)
     }
 
     /// Networks restored from a checkpoint, with their optimisers' saved state (Adam's moments and
@@ -138,7 +138,7 @@ impl CycleGan {
         optimizer_state: [Bytes; 2],
         pools: [Vec<Tensor<4>>; 2],
     ) -> Result<Self, RecordError> {
-        let mut gan = Self::new_with(config, generators, discriminators, 0);
+        let mut gan = Self::from_networks(config, generators, discriminators, 0);
         let [g, d] = optimizer_state;
         gan.optim_g = gan.optim_g.from_bytes(g)?;
         gan.optim_d = gan.optim_d.from_bytes(d)?;
@@ -148,18 +148,9 @@ impl CycleGan {
         Ok(gan)
     }
 
-    /// Networks restored without their optimisers' state (a packed snapshot): fresh Adam moments
-    /// and empty pools seeded from `seed`.
+    /// Given networks (new, or restored without their optimisers' state from a packed snapshot)
+    /// with fresh Adam moments and empty pools seeded from `seed`.
     pub fn from_networks(
-        config: RecipeConfig,
-        generators: Generators,
-        discriminators: Discriminators,
-        seed: u64,
-    ) -> Self {
-        Self::new_with(config, generators, discriminators, seed)
-    }
-
-    fn new_with(
         config: RecipeConfig,
         generators: Generators,
         discriminators: Discriminators,
