@@ -61,21 +61,13 @@ pub struct BenchArgs {
 }
 
 /// A `--precision` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum BenchPrecision {
     /// 32-bit floats.
     F32,
     /// 16-bit floats.
     F16,
-}
-
-impl BenchPrecision {
-    fn name(self) -> &'static str {
-        match self {
-            BenchPrecision::F32 => "f32",
-            BenchPrecision::F16 => "f16",
-        }
-    }
 }
 
 /// Median and minimum milliseconds of `work` over `args.iters` runs after `args.warmup` untimed
@@ -99,22 +91,19 @@ fn median_and_min(mut times: Vec<f64>) -> (f64, f64) {
     (round(times[times.len() / 2]), round(times[0]))
 }
 
-fn plan(args: &BenchArgs) -> ConvPlan {
-    args.conv.plan()
-}
-
 fn generator_config(args: &BenchArgs) -> ResnetGeneratorConfig {
     ResnetGeneratorConfig::new()
         .with_ngf(args.ngf)
         .with_n_blocks(args.net_g.blocks)
 }
 
+/// Values in [-1, 1], as images are.
+fn random(shape: [usize; 4], device: &Device) -> Tensor<4> {
+    Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), device)
+}
+
 fn random_image(args: &BenchArgs, device: &Device) -> Tensor<4> {
-    Tensor::random(
-        [1, 3, args.size, args.size],
-        Distribution::Uniform(-1.0, 1.0),
-        device,
-    )
+    random([1, 3, args.size, args.size], device)
 }
 
 /// One training iteration's timings: the whole iteration's median and minimum, and the median of
@@ -130,7 +119,7 @@ fn train_iteration_ms(args: &BenchArgs, device: &Device) -> Result<TrainTimes> {
     let device = device.clone().autodiff();
     let config = RecipeConfig {
         generator: generator_config(args),
-        conv: plan(args),
+        conv: args.conv.plan(),
         ..RecipeConfig::default()
     };
     let mut model = CycleGan::new(config, &device, 0);
@@ -167,14 +156,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let generator = generator_config(args)
         .init(&device)
-        .with_conv_plan(plan(args));
+        .with_conv_plan(args.conv.plan());
     let input = random_image(args, &device);
     // f16 inference: every weight and the input cast, so each layer runs on f16 operands.
     let (inference_generator, inference_input) = match args.precision {
-        BenchPrecision::F32 => (generator.clone(), input.clone()),
+        BenchPrecision::F32 => (generator, input),
         BenchPrecision::F16 => (
-            generator.clone().map(&mut CastParams(FloatDType::F16)),
-            input.clone().cast(FloatDType::F16),
+            generator.map(&mut CastParams(FloatDType::F16)),
+            input.cast(FloatDType::F16),
         ),
     };
     let (median, min) = time(args, || {
@@ -186,7 +175,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     // Flex with the backend's f32 convolutions is the reference itself.
     let reference_itself = name == "flex"
         && args.precision == BenchPrecision::F32
-        && plan(args) == ConvPlan::default();
+        && args.conv.plan() == ConvPlan::default();
     let max_abs_diff_vs_flex = if reference_itself {
         None
     } else {
@@ -207,8 +196,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "size": args.size,
             "netG": args.net_g.to_string(),
             "ngf": args.ngf,
-            "precision": args.precision.name(),
-            "conv": plan(args),
+            "precision": args.precision,
+            "conv": args.conv.plan(),
             "iters": args.iters,
             "inference_ms_median": median,
             "inference_ms_min": min,

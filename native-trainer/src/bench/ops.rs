@@ -7,27 +7,23 @@
 use anyhow::Result;
 use burn::tensor::activation::{relu, tanh};
 use burn::tensor::ops::PadMode;
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Device, Tensor};
 
-use super::{BenchArgs, plan, time};
+use super::{BenchArgs, random, time};
 
 /// One timed layer kind.
 struct Op {
-    name: String,
+    name: &'static str,
     shape: [usize; 4],
     count: usize,
     ms: f64,
-}
-
-fn random(shape: [usize; 4], device: &Device) -> Tensor<4> {
-    Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), device)
 }
 
 /// Times `work(input)` for a fresh input of `shape`, keeping the output until the device is done.
 fn measure(
     args: &BenchArgs,
     device: &Device,
-    name: &str,
+    name: &'static str,
     shape: [usize; 4],
     count: usize,
     work: impl Fn(Tensor<4>) -> Tensor<4>,
@@ -41,7 +37,7 @@ fn measure(
         Ok(())
     })?;
     Ok(Op {
-        name: name.to_string(),
+        name,
         shape,
         count,
         ms,
@@ -50,7 +46,7 @@ fn measure(
 
 /// Prints the profile.
 pub fn profile(args: &BenchArgs, device: &Device) -> Result<()> {
-    let plan = plan(args);
+    let plan = args.conv.plan();
     let generator = super::generator_config(args)
         .init(device)
         .with_conv_plan(plan);
@@ -184,7 +180,7 @@ fn print_op(args: &BenchArgs, op: &Op, forward_sum: Option<f64>) {
             "bench": "cyclegan-op",
             "op": op.name,
             "input": op.shape,
-            "conv": plan(args),
+            "conv": args.conv.plan(),
             "ms_median": op.ms,
             "count": op.count,
             "ms_total": round(per_forward),
