@@ -1,6 +1,7 @@
 //! Writing a model for the web app: one burnpack file per direction, `manifest.json`, and the
 //! model's entry in the folder's `index.json`, each written to a temporary file and renamed so an
-//! interrupted export never leaves a half-written model.
+//! interrupted export never leaves a half-written model; for a trained run also its model card
+//! ([`crate::model_card`]).
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,9 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use unpaired::manifest::{MANIFEST_VERSION, WeightsFile};
 use unpaired::{Direction, ModelManifest, Precision, ResnetGenerator, weights};
+
+use crate::eval::SplitScores;
+use crate::model_card;
 
 /// What to export.
 pub struct WebModel<'a> {
@@ -172,6 +176,13 @@ pub struct ExportArgs {
     /// Make it the model the web app preselects (`default` in index.json).
     #[arg(long = "default")]
     pub make_default: bool,
+    /// A `test --eval` results folder (e.g. results/NAME/test_latest): its scores and a grid of
+    /// its first translations go into the model card (MODEL_CARD.md, samples.jpg).
+    #[arg(long)]
+    pub results: Option<PathBuf>,
+    /// The training data's terms of use, for the model card.
+    #[arg(long = "data-terms")]
+    pub data_terms: Option<String>,
 }
 
 /// Domain names from a dataset folder called `X2Y` (horse2zebra → horse, zebra).
@@ -202,13 +213,21 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("www/models").join(&args.run.name));
+    // The results folder is read before anything is written, so a wrong one changes nothing.
+    let card_inputs = match &args.results {
+        Some(dir) => Some((
+            read_scores(dir)?,
+            model_card::sample_grid(dir, model_card::SAMPLE_ROWS)?,
+        )),
+        None => None,
+    };
     let description = args.description.clone().unwrap_or_else(|| {
         format!(
             "Trained with Unpaired's native-trainer: {} epochs, {} iterations, resnet_{}blocks ngf {}.",
             state.epoch, state.iterations, state.generator.n_blocks, state.generator.ngf
         )
     });
-    export(
+    let manifest = export(
         &WebModel {
             name: args.run.name.clone(),
             domain_a: args.domain_a.clone().unwrap_or(guess_a),
@@ -221,5 +240,46 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             make_default: args.make_default,
         },
         &out,
-    )
+    )?;
+    let samples = out.join(model_card::SAMPLES_FILE);
+    let scores = match &card_inputs {
+        Some((scores, grid)) => {
+            model_card::save_jpeg(grid, &samples)?;
+            Some(scores)
+        }
+        None => {
+            // A grid from an earlier export would not show this model.
+            let _ = std::fs::remove_file(&samples);
+            None
+        }
+    };
+    let log = crate::report::loss_log::LossLog::new(&args.run.run_dir()).read();
+    let card = model_card::render(&model_card::CardFacts {
+        manifest: &manifest,
+        state: &state,
+        options: options.as_ref(),
+        log: &log,
+        scores,
+        has_samples: scores.is_some(),
+        data_terms: args.data_terms.as_deref(),
+    });
+    write_atomically(&out.join(model_card::CARD_FILE), card.as_bytes())?;
+    Ok(manifest)
+}
+
+/// The scores `test --eval` wrote into a results folder.
+fn read_scores(results: &Path) -> Result<SplitScores> {
+    let path = results.join("eval.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (run `native-trainer test --eval` for this snapshot first)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not what `test --eval` writes (an older version's? run it again)",
+            path.display()
+        )
+    })
 }

@@ -10,6 +10,7 @@ pub mod device;
 pub mod eval;
 pub mod export;
 pub mod import;
+pub mod model_card;
 pub mod netg;
 pub mod onnx;
 pub mod pytorch;

@@ -80,11 +80,8 @@ fn main() -> Result<()> {
                 summary.b_to_a,
                 summary.dir.join("index.html").display()
             );
-            if let Some([a_to_b, b_to_a]) = &summary.scores {
-                println!(
-                    "{}",
-                    serde_json::json!({ "a_to_b": a_to_b, "b_to_a": b_to_a })
-                );
+            if let Some(scores) = &summary.scores {
+                println!("{}", serde_json::to_string(scores)?);
             }
             Ok(())
         }

@@ -13,7 +13,7 @@ use unpaired::{ResnetGenerator, image_io};
 use crate::checkpoint;
 use crate::data::{self, Domain};
 use crate::device::{self, DeviceChoice};
-use crate::eval::{EvalOptions, EvalReport, Evaluator};
+use crate::eval::{EvalOptions, Evaluator, SplitScores};
 use crate::netg::NetG;
 use crate::report::page::escape;
 use crate::report::progress::test_bar;
@@ -69,8 +69,9 @@ pub struct TestArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// Also measure FID and KID of the translations (fake_B against testB, fake_A against testA;
-    /// needs the FID weights, see `eval`) and write them to eval.json.
+    /// Also measure FID and KID of the translations (fake_B against testB, fake_A against testA)
+    /// and of the untranslated testA against testB (the baseline), and write them to eval.json
+    /// (needs the FID weights, see `eval`).
     #[arg(long)]
     pub eval: bool,
     /// FID Inception-v3 weights for `--eval` [default: as `eval`].
@@ -89,8 +90,8 @@ pub struct TestSummary {
     pub b_to_a: usize,
     /// Files that could not be read.
     pub unreadable: Vec<PathBuf>,
-    /// FID/KID of (A → B, B → A), with `--eval`.
-    pub scores: Option<[EvalReport; 2]>,
+    /// FID/KID of both directions and the baseline, with `--eval`.
+    pub scores: Option<SplitScores>,
 }
 
 /// One translated image on the page.
@@ -168,14 +169,15 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
     write_page(&dir, args, &sections)?;
     let scores = if args.eval {
         let evaluator = Evaluator::new(&eval_options, &device)?;
-        let a_to_b = evaluator.evaluate_dirs(&domains[1].dir, &dir.join("fake_B"))?;
-        let b_to_a = evaluator.evaluate_dirs(&domains[0].dir, &dir.join("fake_A"))?;
-        let json = serde_json::json!({ "a_to_b": a_to_b, "b_to_a": b_to_a });
+        let scores = evaluator.evaluate_split(
+            [&domains[0].dir, &domains[1].dir],
+            [&dir.join("fake_A"), &dir.join("fake_B")],
+        )?;
         crate::checkpoint::write_text(
             &dir.join("eval.json"),
-            &(serde_json::to_string_pretty(&json)? + "\n"),
+            &(serde_json::to_string_pretty(&scores)? + "\n"),
         )?;
-        Some([a_to_b, b_to_a])
+        Some(scores)
     } else {
         None
     };

@@ -3,7 +3,11 @@
 //! file's tensor names, three pattern images that exercise the resize up, none and down), folder
 //! reading, and the two distances on hand-checkable cases.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::tiny_fid_extractor;
 
 use burn::tensor::Device;
 use faer::Mat;
@@ -11,7 +15,7 @@ use image::RgbImage;
 use native_trainer::eval::fid::{self, Features, Statistics};
 use native_trainer::eval::inception::FidInceptionConfig;
 use native_trainer::eval::kid::{self, KidOptions};
-use native_trainer::eval::{EvalOptions, Evaluator, FeatureExtractor, images, weights};
+use native_trainer::eval::{EvalOptions, Evaluator, images, weights};
 use serde::Deserialize;
 
 fn fixture_dir() -> PathBuf {
@@ -52,18 +56,6 @@ fn pattern(kind: u32, height: u32, width: u32) -> RgbImage {
     })
 }
 
-fn tiny_extractor() -> FeatureExtractor {
-    let device = Device::flex();
-    let config = FidInceptionConfig::new().with_width_divisor(expected().width_divisor);
-    let network = weights::load(
-        &fixture_dir().join("tiny_weights.safetensors"),
-        &config,
-        &device,
-    )
-    .unwrap();
-    FeatureExtractor::new(network, &device)
-}
-
 /// Largest difference relative to the reference's largest magnitude.
 fn relative_error(ours: &[f32], reference: &[f32]) -> f32 {
     assert_eq!(ours.len(), reference.len());
@@ -78,7 +70,7 @@ fn relative_error(ours: &[f32], reference: &[f32]) -> f32 {
 #[test]
 fn narrowed_network_matches_the_numpy_reference() {
     let expected = expected();
-    let extractor = tiny_extractor();
+    let extractor = tiny_fid_extractor();
     let images: Vec<RgbImage> = expected
         .images
         .iter()
@@ -115,7 +107,7 @@ fn folders_are_read_in_batches_and_bad_files_skipped() {
     std::fs::write(dir.path().join("notes.txt"), b"ignored").unwrap();
     std::fs::create_dir(dir.path().join("subfolder.png")).unwrap();
 
-    let found = tiny_extractor().features_of_dir(dir.path(), 2).unwrap();
+    let found = tiny_fid_extractor().features_of_dir(dir.path(), 2).unwrap();
     assert_eq!(found.features.len(), 3);
     assert_eq!(found.skipped.len(), 1);
     assert!(found.skipped[0].0.ends_with("3_broken.jpg"));
@@ -129,7 +121,7 @@ fn folders_are_read_in_batches_and_bad_files_skipped() {
 
 #[test]
 fn folder_errors_are_readable() {
-    let extractor = tiny_extractor();
+    let extractor = tiny_fid_extractor();
     let missing = extractor
         .features_of_dir(Path::new("/no/such/folder"), 4)
         .unwrap_err();
@@ -320,7 +312,7 @@ fn evaluator_reports_fid_kid_and_counts() {
         batch_size: 2,
         ..EvalOptions::default()
     };
-    let evaluator = Evaluator::with_extractor(tiny_extractor(), &options);
+    let evaluator = Evaluator::with_extractor(tiny_fid_extractor(), &options);
     let report = evaluator.evaluate_dirs(real.path(), fake.path()).unwrap();
     assert_eq!((report.real.images, report.real.skipped), (3, 0));
     assert_eq!((report.fake.images, report.fake.skipped), (3, 1));
@@ -330,5 +322,51 @@ fn evaluator_reports_fid_kid_and_counts() {
     let line = serde_json::to_value(&report).unwrap();
     for key in ["fid", "kid_mean", "kid_std", "real", "fake"] {
         assert!(line.get(key).is_some(), "{line}");
+    }
+}
+
+#[test]
+fn a_test_split_is_scored_both_ways_with_the_untranslated_baseline() {
+    let sizes = [(40, 48), (48, 40), (56, 56), (64, 48)];
+    let folder = |kind: u32| {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, (h, w)) in sizes.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.png"));
+            pattern(kind, *h, *w).save(path).unwrap();
+        }
+        dir
+    };
+    let (test_a, test_b) = (folder(0), folder(2));
+    // A model that turns every A into a perfect B, and leaves every B a B.
+    let (fake_a, fake_b) = (folder(2), folder(2));
+    let options = EvalOptions {
+        batch_size: 3,
+        ..EvalOptions::default()
+    };
+    let evaluator = Evaluator::with_extractor(tiny_fid_extractor(), &options);
+    let scores = evaluator
+        .evaluate_split(
+            [test_a.path(), test_b.path()],
+            [fake_a.path(), fake_b.path()],
+        )
+        .unwrap();
+    assert_eq!(scores.baseline.real.dir, test_b.path());
+    assert_eq!(scores.baseline.fake.dir, test_a.path());
+    assert_eq!(scores.a_to_b.fake.dir, fake_b.path());
+    assert_eq!(scores.b_to_a.real.dir, test_a.path());
+    assert!(scores.baseline.fid > 1.0, "{scores:?}");
+    assert!(scores.a_to_b.fid.abs() < 1e-3, "{scores:?}");
+    let relative = (scores.b_to_a.fid - scores.baseline.fid).abs() / scores.baseline.fid;
+    assert!(relative < 1e-6, "{scores:?}");
+    assert!(
+        scores.a_to_b.kid_mean < scores.baseline.kid_mean,
+        "{scores:?}"
+    );
+    for report in [&scores.a_to_b, &scores.b_to_a, &scores.baseline] {
+        assert_eq!((report.real.images, report.fake.images), (4, 4));
+    }
+    let json = serde_json::to_value(&scores).unwrap();
+    for key in ["a_to_b", "b_to_a", "baseline"] {
+        assert!(json[key]["fid"].is_f64(), "{json}");
     }
 }

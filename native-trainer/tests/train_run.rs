@@ -13,6 +13,7 @@ use common::{
 };
 use image::RgbImage;
 use native_trainer::checkpoint::{self, SnapshotArgs, TrainingState};
+use native_trainer::eval::{EvalOptions, Evaluator};
 use native_trainer::export::{self, ExportArgs};
 use native_trainer::import::PrecisionArg;
 use native_trainer::report::loss_log::LossLog;
@@ -194,12 +195,21 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         domain_b: None,
         description: None,
         make_default: true,
+        results: None,
+        data_terms: None,
     })
     .unwrap();
     assert_eq!(
         (manifest.domain_a.as_str(), manifest.domain_b.as_str()),
         ("red", "blue")
     );
+    let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();
+    assert!(card.starts_with("# tiny: red ↔ blue"), "{card}");
+    assert!(
+        card.contains("ngf 8") && card.contains("Not measured"),
+        "{card}"
+    );
+    assert!(!www.join("tiny/samples.jpg").exists());
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(www.join("index.json")).unwrap()).unwrap();
     assert_eq!(
@@ -216,6 +226,68 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     let reference = g_a.forward(input);
     let diff: f32 = (ours - reference).abs().max().into_scalar();
     assert!(diff < 1e-6, "exported model differs by {diff}");
+
+    // The model card takes a `test --eval` folder's scores and a grid of its translations (here
+    // scored with the FID network's narrow test fixture instead of the real weights).
+    let export_with_results = |results: &Path| {
+        export::run(&ExportArgs {
+            run: SnapshotArgs::latest("tiny", &checkpoints),
+            out: Some(www.join("tiny")),
+            precision: PrecisionArg::F16,
+            domain_a: None,
+            domain_b: None,
+            description: None,
+            make_default: true,
+            results: Some(results.to_path_buf()),
+            data_terms: Some("Synthetic shapes, no terms.".into()),
+        })
+    };
+    let error = export_with_results(&out).unwrap_err();
+    assert!(format!("{error:#}").contains("test --eval"), "{error:#}");
+    assert_eq!(
+        std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap(),
+        card,
+        "a failed export leaves the card as it was"
+    );
+    let evaluator =
+        Evaluator::with_extractor(common::tiny_fid_extractor(), &EvalOptions::default());
+    let scores = evaluator
+        .evaluate_split(
+            [&data.join("testA"), &data.join("testB")],
+            [&out.join("fake_A"), &out.join("fake_B")],
+        )
+        .unwrap();
+    std::fs::write(
+        out.join("eval.json"),
+        serde_json::to_string(&scores).unwrap(),
+    )
+    .unwrap();
+    export_with_results(&out).unwrap();
+    let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();
+    for row in [
+        format!(
+            "| red → blue (fake_B vs testB) | {:.1} |",
+            scores.a_to_b.fid
+        ),
+        format!(
+            "| blue → red (fake_A vs testA) | {:.1} |",
+            scores.b_to_a.fid
+        ),
+        format!(
+            "| untranslated (red test images vs testB) | {:.1} |",
+            scores.baseline.fid
+        ),
+    ] {
+        assert!(card.contains(&row), "{row} missing from\n{card}");
+    }
+    assert!(card.contains("![input and output](samples.jpg)") && card.contains("f16"));
+    assert!(card.contains("Synthetic shapes, no terms."), "{card}");
+    let grid = image::open(www.join("tiny/samples.jpg")).unwrap();
+    // Four A test images (the most of either side) in rows of two pairs of 128 px tiles.
+    assert_eq!(
+        (grid.width(), grid.height()),
+        (4 * 128 + 6 * 4, 4 * 128 + 5 * 4)
+    );
 }
 
 /// Every parameter of a module, by path.

@@ -235,37 +235,88 @@ impl Evaluator {
 
     /// FID and KID of `fake` against `real`. Skipped files are named on stderr.
     pub fn evaluate_dirs(&self, real: &Path, fake: &Path) -> Result<EvalReport> {
+        let real = self.measured_dir(real)?;
+        let fake = self.measured_dir(fake)?;
+        self.compare(&real, &fake)
+    }
+
+    /// A test split's scores: `fake_b` (A translated) against `test_b`, `fake_a` against `test_a`,
+    /// and the untranslated `test_a` against `test_b`. Each folder's features are computed once.
+    pub fn evaluate_split(
+        &self,
+        [test_a, test_b]: [&Path; 2],
+        [fake_a, fake_b]: [&Path; 2],
+    ) -> Result<SplitScores> {
+        let (test_a, test_b) = (self.measured_dir(test_a)?, self.measured_dir(test_b)?);
+        let (fake_a, fake_b) = (self.measured_dir(fake_a)?, self.measured_dir(fake_b)?);
+        Ok(SplitScores {
+            a_to_b: self.compare(&test_b, &fake_b)?,
+            b_to_a: self.compare(&test_a, &fake_a)?,
+            baseline: self.compare(&test_b, &test_a)?,
+        })
+    }
+
+    /// A folder's features, timed; its skipped files are named on stderr.
+    fn measured_dir(&self, dir: &Path) -> Result<MeasuredDir> {
         let start = Instant::now();
-        let batch = self.options.batch_size;
-        let real_features = self.extractor.features_of_dir(real, batch)?;
-        let fake_features = self.extractor.features_of_dir(fake, batch)?;
-        let feature_seconds = start.elapsed().as_secs_f64();
-        for (path, reason) in real_features
-            .skipped
-            .iter()
-            .chain(fake_features.skipped.iter())
-        {
+        let features = self
+            .extractor
+            .features_of_dir(dir, self.options.batch_size)?;
+        for (path, reason) in &features.skipped {
             eprintln!("eval: skipped {}: {reason}", path.display());
         }
-        let (a, b) = (&real_features.features, &fake_features.features);
+        Ok(MeasuredDir {
+            dir: dir.to_path_buf(),
+            features,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// FID and KID between two folders' features.
+    fn compare(&self, real: &MeasuredDir, fake: &MeasuredDir) -> Result<EvalReport> {
+        let (a, b) = (&real.features.features, &fake.features.features);
         let fid = fid::fid(a, b)?;
         let kid = kid::kid(a, b, &self.options.kid)?;
-        let summary = |dir: &Path, set: &DirFeatures| SetSummary {
-            dir: dir.to_path_buf(),
-            images: set.features.len(),
-            skipped: set.skipped.len(),
-        };
+        let feature_seconds = real.seconds + fake.seconds;
         Ok(EvalReport {
             fid,
             kid_mean: kid.mean,
             kid_std: kid.std,
             kid_subset_size: kid.subset_size,
             kid_subsets: kid.subsets,
-            real: summary(real, &real_features),
-            fake: summary(fake, &fake_features),
+            real: real.summary(),
+            fake: fake.summary(),
             feature_seconds: (feature_seconds * 1000.0).round() / 1000.0,
         })
     }
+}
+
+/// A folder's features and how long they took.
+struct MeasuredDir {
+    dir: PathBuf,
+    features: DirFeatures,
+    seconds: f64,
+}
+
+impl MeasuredDir {
+    fn summary(&self) -> SetSummary {
+        SetSummary {
+            dir: self.dir.clone(),
+            images: self.features.features.len(),
+            skipped: self.features.skipped.len(),
+        }
+    }
+}
+
+/// What `test --eval` measures (and writes to `eval.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitScores {
+    /// The A → B translations against the real B test images.
+    pub a_to_b: EvalReport,
+    /// The B → A translations against the real A test images.
+    pub b_to_a: EvalReport,
+    /// The A test images, untranslated, against the B ones: what a model has to improve on.
+    pub baseline: EvalReport,
 }
 
 /// FID and KID of the images in `fake` against those in `real` (each folder's own files, not its

@@ -111,3 +111,17 @@ pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// The FID network's test fixture (`tests/fixtures/fid`): a 16× narrower Inception-v3 with random
+/// weights, so FID/KID code paths run without the real weights.
+pub fn tiny_fid_extractor() -> native_trainer::eval::FeatureExtractor {
+    use native_trainer::eval::{FeatureExtractor, inception::FidInceptionConfig, weights};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fid");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let divisor = expected["width_divisor"].as_u64().unwrap() as usize;
+    let device = Device::flex();
+    let config = FidInceptionConfig::new().with_width_divisor(divisor);
+    let network = weights::load(&dir.join("tiny_weights.safetensors"), &config, &device).unwrap();
+    FeatureExtractor::new(network, &device)
+}

@@ -1,0 +1,292 @@
+//! `MODEL_CARD.md` beside an exported web model: what it is, how it was trained, how good it is
+//! (from a `test --eval` results folder) and a sample grid of its test translations.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use image::{Rgb, RgbImage, imageops::FilterType};
+use unpaired::{ModelManifest, Precision};
+
+use crate::checkpoint::TrainingState;
+use crate::eval::{EvalReport, SplitScores};
+use crate::report::loss_log::LossRecord;
+
+/// The card's file name, beside the model's manifest.
+pub const CARD_FILE: &str = "MODEL_CARD.md";
+/// The sample grid's file name, beside the card.
+pub const SAMPLES_FILE: &str = "samples.jpg";
+/// Test images per direction in the grid.
+pub const SAMPLE_ROWS: usize = 4;
+/// Side of one tile in the grid, in pixels.
+const TILE: u32 = 128;
+/// Pixels between tiles (twice that between the two directions).
+const GAP: u32 = 4;
+
+/// Everything a card says.
+pub struct CardFacts<'a> {
+    /// The exported model.
+    pub manifest: &'a ModelManifest,
+    /// The snapshot it was exported from.
+    pub state: &'a TrainingState,
+    /// The run's `train_options.json` (its latest session's options), if readable.
+    pub options: Option<&'a serde_json::Value>,
+    /// The run's loss log, for the training time.
+    pub log: &'a [LossRecord],
+    /// `test --eval` scores, if a results folder was given.
+    pub scores: Option<&'a SplitScores>,
+    /// Whether [`SAMPLES_FILE`] was written beside the card.
+    pub has_samples: bool,
+    /// The training data's terms of use, in the exporter's words.
+    pub data_terms: Option<&'a str>,
+}
+
+/// Training time of the iterations a run kept: each training session's `seconds` restart at zero,
+/// so this is the sum of each session's last reading.
+pub fn training_seconds(log: &[LossRecord]) -> f64 {
+    let mut total = 0.0;
+    let mut session_last = 0.0;
+    for record in log {
+        if record.seconds < session_last {
+            total += session_last;
+        }
+        session_last = record.seconds;
+    }
+    total + session_last
+}
+
+/// `3 h 05 min`, `12 min`, `40 s`.
+fn duration(seconds: f64) -> String {
+    let whole = seconds.round() as u64;
+    match (whole / 3600, (whole % 3600) / 60) {
+        (0, 0) => format!("{whole} s"),
+        (0, minutes) => format!("{minutes} min"),
+        (hours, minutes) => format!("{hours} h {minutes:02} min"),
+    }
+}
+
+/// One row of the scores table.
+fn score_row(what: &str, report: &EvalReport) -> String {
+    format!(
+        "| {what} | {:.1} | {:.2} ± {:.2} | {} vs {} |\n",
+        report.fid,
+        report.kid_mean * 100.0,
+        report.kid_std * 100.0,
+        report.fake.images,
+        report.real.images
+    )
+}
+
+/// An option of the run as text (`?` when the options file lacks it).
+fn option(options: Option<&serde_json::Value>, key: &str) -> String {
+    match options.and_then(|o| o.get(key)) {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Null) | None => "?".into(),
+        Some(value) => value.to_string(),
+    }
+}
+
+/// The card's Markdown.
+pub fn render(facts: &CardFacts) -> String {
+    let CardFacts {
+        manifest,
+        state,
+        options,
+        log,
+        ..
+    } = facts;
+    let (a, b) = (&manifest.domain_a, &manifest.domain_b);
+    let generator = &state.generator;
+    let discriminator = &state.discriminator;
+    let file_bytes = manifest
+        .a_to_b
+        .as_ref()
+        .or(manifest.b_to_a.as_ref())
+        .map_or(0, |f| f.bytes);
+    let opt = |key: &str| option(*options, key);
+    let total_epochs = match (
+        options.and_then(|o| o.get("n_epochs")?.as_u64()),
+        options.and_then(|o| o.get("n_epochs_decay")?.as_u64()),
+    ) {
+        (Some(constant), Some(decay)) => format!(
+            " of {} ({constant} at the initial rate, then {decay} of linear decay to 0)",
+            constant + decay
+        ),
+        _ => String::new(),
+    };
+    let mut card = format!("# {}: {a} ↔ {b}\n\n", manifest.name);
+    if let Some(description) = &manifest.description {
+        card += &format!("{description}\n\n");
+    }
+    card += "| | |\n|---|---|\n";
+    card += &format!(
+        "| Generators | ResNet, {} residual blocks, ngf {}, instance norm without affine, \
+         reflection padding; one per direction ({a} → {b} and {b} → {a}) |\n",
+        generator.n_blocks, generator.ngf
+    );
+    let precision = match manifest.precision {
+        Precision::F16 => "f16",
+        Precision::F32 => "f32",
+    };
+    card += &format!(
+        "| Weights | one burnpack file per direction, {precision}, {:.1} MB each |\n",
+        file_bytes as f64 / 1e6
+    );
+    card += &format!(
+        "| Discriminators (training only) | PatchGAN, ndf {}, {} strided layers |\n",
+        discriminator.ndf, discriminator.n_layers
+    );
+    let limit = match opt("max_dataset_size").as_str() {
+        "?" => String::new(),
+        most => format!("; at most {most} images of each domain an epoch (latest session)"),
+    };
+    card += &format!(
+        "| Data | `{}` (trainA: {a}, trainB: {b}){limit} |\n",
+        opt("dataroot")
+    );
+    card += &format!(
+        "| Recipe | {} loss, cycle λ {} / {}, identity {} × λ, history pool {}, Adam lr {} \
+         β1 {}, batch {}; images {} to {} then random {}² crops{} |\n",
+        opt("gan_mode"),
+        opt("lambda_a"),
+        opt("lambda_b"),
+        opt("lambda_identity"),
+        opt("pool_size"),
+        opt("lr"),
+        opt("beta1"),
+        opt("batch_size"),
+        opt("preprocess"),
+        opt("load_size"),
+        state.crop_size,
+        if opt("no_flip") == "true" {
+            ""
+        } else {
+            ", random flips"
+        }
+    );
+    card += &format!(
+        "| Trained | epoch {}{total_epochs}; {} iterations; {} of training (native-trainer, \
+         device `{}` in its latest session) |\n\n",
+        state.epoch,
+        state.iterations,
+        duration(training_seconds(log)),
+        opt("device")
+    );
+
+    card += "## Scores\n\n";
+    match facts.scores {
+        Some(scores) => {
+            card += &format!(
+                "FID and KID (`native-trainer test --eval`) of the test split's translations \
+                 against the real test images of the other domain, and of the untranslated test \
+                 images: what a model has to improve on. Lower is better. The FID Inception-v3 \
+                 port of this project (README, \"Measure a model\"); compare with FIDs of the same \
+                 pipeline.\n\n\
+                 | | FID | KID × 100 | images |\n|---|---|---|---|\n{}{}{}\n",
+                score_row(&format!("{a} → {b} (fake_B vs testB)"), &scores.a_to_b),
+                score_row(&format!("{b} → {a} (fake_A vs testA)"), &scores.b_to_a),
+                score_row(
+                    &format!("untranslated ({a} test images vs testB)"),
+                    &scores.baseline
+                ),
+            );
+        }
+        None => {
+            card += "Not measured: run `native-trainer test --eval` and export with \
+                     `--results` to add them.\n\n";
+        }
+    }
+    if facts.has_samples {
+        card += &format!(
+            "## Samples\n\n![input and output]({SAMPLES_FILE})\n\n\
+             The first {SAMPLE_ROWS} test images of each domain by file name (not chosen): \
+             {a} input, {b} output | {b} input, {a} output.\n\n"
+        );
+    }
+    card += "## Data terms\n\n";
+    card += facts.data_terms.unwrap_or(
+        "Not stated by the exporter: the training images' own terms apply to this model's use.",
+    );
+    card += "\n";
+    card
+}
+
+/// The first `rows` translations of each direction in a `test` results folder, side by side:
+/// `real_A | fake_B` and `real_B | fake_A` on each row, each tile scaled to fit 128 px.
+pub fn sample_grid(results: &Path, rows: usize) -> Result<RgbImage> {
+    let pairs = |from: &str, to: &str| -> Result<Vec<(RgbImage, RgbImage)>> {
+        let dir = results.join(format!("real_{from}"));
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .take(rows)
+            .map(|name| {
+                let open = |folder: &str| {
+                    let path = results.join(folder).join(&name);
+                    image::open(&path)
+                        .with_context(|| format!("reading {}", path.display()))
+                        .map(|image| image.resize(TILE, TILE, FilterType::Triangle).into_rgb8())
+                };
+                Ok((open(&format!("real_{from}"))?, open(&format!("fake_{to}"))?))
+            })
+            .collect()
+    };
+    let columns = [pairs("A", "B")?, pairs("B", "A")?];
+    let count = columns.iter().map(Vec::len).max().unwrap_or(0) as u32;
+    anyhow::ensure!(
+        count > 0,
+        "{} holds no translated test images (run `test` first)",
+        results.display()
+    );
+    let width = 4 * TILE + 6 * GAP;
+    let height = count * TILE + (count + 1) * GAP;
+    let mut grid = RgbImage::from_pixel(width, height, Rgb([255, 255, 255]));
+    for (side, column) in columns.iter().enumerate() {
+        for (row, (input, output)) in column.iter().enumerate() {
+            let x = GAP + side as u32 * (2 * TILE + 3 * GAP);
+            let y = GAP + row as u32 * (TILE + GAP);
+            image::imageops::replace(&mut grid, input, x as i64, y as i64);
+            image::imageops::replace(&mut grid, output, (x + TILE + GAP) as i64, y as i64);
+        }
+    }
+    Ok(grid)
+}
+
+/// Writes the grid as a JPEG (quality 85).
+pub fn save_jpeg(image: &RgbImage, path: &Path) -> Result<()> {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85)
+        .encode_image(image)
+        .context("encoding the sample grid")?;
+    crate::export::write_atomically(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(iteration: u64, seconds: f64) -> LossRecord {
+        LossRecord {
+            epoch: 1,
+            iteration,
+            epoch_progress: 0.5,
+            lr: 2e-4,
+            seconds,
+            losses: [0.0; 8],
+        }
+    }
+
+    #[test]
+    fn training_time_adds_up_the_sessions() {
+        assert_eq!(training_seconds(&[]), 0.0);
+        let log = [(1, 10.0), (2, 20.0), (3, 5.0), (4, 15.0), (5, 4.0)];
+        let log: Vec<_> = log.iter().map(|&(i, s)| record(i, s)).collect();
+        assert_eq!(training_seconds(&log), 20.0 + 15.0 + 4.0);
+        assert_eq!(duration(40.4), "40 s");
+        assert_eq!(duration(12.0 * 60.0), "12 min");
+        assert_eq!(duration(3.0 * 3600.0 + 5.0 * 60.0), "3 h 05 min");
+    }
+}
