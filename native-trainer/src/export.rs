@@ -160,6 +160,9 @@ pub struct ExportArgs {
     /// Output folder [default: www/models/NAME].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The model's name in the web app and its index [default: the run's name].
+    #[arg(long = "model-name")]
+    pub model_name: Option<String>,
     /// Storage precision of the exported weights.
     #[arg(long, value_enum, default_value = "f16")]
     pub precision: crate::import::PrecisionArg,
@@ -229,7 +232,10 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
     });
     let manifest = export(
         &WebModel {
-            name: args.run.name.clone(),
+            name: args
+                .model_name
+                .clone()
+                .unwrap_or_else(|| args.run.name.clone()),
             domain_a: args.domain_a.clone().unwrap_or(guess_a),
             domain_b: args.domain_b.clone().unwrap_or(guess_b),
             train_size: state.crop_size,

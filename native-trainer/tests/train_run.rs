@@ -190,6 +190,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     let manifest = export::run(&ExportArgs {
         run: SnapshotArgs::latest("tiny", &checkpoints),
         out: Some(www.join("tiny")),
+        model_name: None,
         precision: PrecisionArg::F32,
         domain_a: None,
         domain_b: None,
@@ -233,6 +234,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         export::run(&ExportArgs {
             run: SnapshotArgs::latest("tiny", &checkpoints),
             out: Some(www.join("tiny")),
+            model_name: Some("tiny shapes".into()),
             precision: PrecisionArg::F16,
             domain_a: None,
             domain_b: None,
@@ -264,6 +266,9 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     .unwrap();
     export_with_results(&out).unwrap();
     let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();
+    assert!(card.starts_with("# tiny shapes: red ↔ blue"), "{card}");
+    let index = std::fs::read_to_string(www.join("index.json")).unwrap();
+    assert!(index.contains("\"default\": \"tiny shapes\""), "{index}");
     for row in [
         format!(
             "| red → blue (fake_B vs testB) | {:.1} |",

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The web app's default model (horse2zebra), trained on this machine's CPU (burn Flex) across
+# sessions: each `start` continues the run from its latest snapshot (one per epoch).
+#   bash scripts/train-default-model.sh start    starts (or continues) the run as a daemon
+#   bash scripts/train-default-model.sh status   the last epoch lines and the newest losses
+#   bash scripts/train-default-model.sh stop     stops it (the epoch under way is lost)
+#   bash scripts/train-default-model.sh export   `test --eval` of the latest snapshot, then its
+#        export as www/models/horse2zebra-small (the app's preselected model) with MODEL_CARD.md
+# Data: $DATAROOT (default ../shared/datasets/horse2zebra); the run: target/runs/$RUN (default
+# h2z_cpu); the trainer: target/release/native-trainer (built when missing). The recipe is the
+# paper's (LSGAN, λ 10, identity 0.5, pool 50, Adam 2e-4/0.5, batch 1, paper-scale 286 loads)
+# on a network small enough for a CPU: ResNet-6, ngf 16, ndf 32, random 128² crops.
+# The FID weights for `export`: bash scripts/fetch-fid-weights.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dataroot=${DATAROOT:-../shared/datasets/horse2zebra} run=${RUN:-h2z_cpu}
+runs=target/runs bin=target/release/native-trainer
+log=$runs/$run.log
+pidfile=$runs/$run.pid
+
+running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+need_trainer() {
+  [[ -x $bin ]] || cargo build --release -p native-trainer
+}
+
+case ${1:-} in
+  start)
+    if running; then echo "already training (pid $(cat "$pidfile"))"; exit 0; fi
+    [[ -d $dataroot/trainA ]] || { echo "no dataset at $dataroot (set DATAROOT)" >&2; exit 1; }
+    need_trainer
+    mkdir -p "$runs"
+    resume=()
+    [[ -d $runs/$run/latest ]] && resume=(--continue)
+    # A copy of the binary, so that rebuilding the trainer meanwhile does not touch the daemon.
+    cp "$bin" "$runs/native-trainer-$run"
+    setsid nohup "$runs/native-trainer-$run" train --dataroot "$dataroot" --name "$run" \
+      --checkpoints-dir "$runs" --device flex --netG resnet_6blocks --ngf 16 --ndf 32 \
+      --load-size 286 --crop-size 128 --n-epochs 20 --n-epochs-decay 10 --save-epoch-freq 1 \
+      "${resume[@]}" >> "$log" 2>&1 < /dev/null &
+    echo $! > "$pidfile"
+    sleep 10
+    tail -3 "$log"
+    ;;
+  status)
+    if running; then echo "training (pid $(cat "$pidfile"))"; else echo "not running"; fi
+    grep -E "^epoch|resuming|new run|error" "$log" 2>/dev/null | tail -4 || true
+    tail -1 "$runs/$run/loss_log.jsonl" 2>/dev/null || true
+    ;;
+  stop)
+    if running; then kill "$(cat "$pidfile")"; echo stopped; else echo "not running"; fi
+    rm -f "$pidfile"
+    ;;
+  export)
+    need_trainer
+    "$bin" test --dataroot "$dataroot" --name "$run" --checkpoints-dir "$runs" \
+      --results-dir target/results --device flex --eval --quiet
+    "$bin" export --name "$run" --checkpoints-dir "$runs" --out www/models/horse2zebra-small \
+      --model-name horse2zebra --default --results "target/results/$run/test_latest" \
+      --description "A small horse ↔ zebra model (ResNet-6, ngf 16) trained on the CPU by Unpaired's native-trainer on the horse2zebra photos (ImageNet-derived, research use only). Training details and FID in its MODEL_CARD.md." \
+      --data-terms "horse2zebra (Zhu et al. 2017) is built from ImageNet photos of the wild horse and zebra classes; each photo stays under its owner's copyright, and ImageNet's terms allow non-commercial research and educational use only. Treat this model as research use only. The sample grid shows four test photos of each domain for evaluation."
+    ;;
+  *)
+    sed -n 2,13p "$0"
+    exit 2
+    ;;
+esac
