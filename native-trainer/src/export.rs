@@ -186,6 +186,9 @@ pub struct ExportArgs {
     /// The training data's terms of use, for the model card.
     #[arg(long = "data-terms")]
     pub data_terms: Option<String>,
+    /// Further notes for the model card (the run's history, known weaknesses).
+    #[arg(long)]
+    pub notes: Option<String>,
 }
 
 /// Domain names from a dataset folder called `X2Y` (horse2zebra → horse, zebra).
@@ -268,6 +271,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         scores,
         has_samples: scores.is_some(),
         data_terms: args.data_terms.as_deref(),
+        notes: args.notes.as_deref(),
     });
     write_atomically(&out.join(model_card::CARD_FILE), card.as_bytes())?;
     Ok(manifest)

@@ -38,6 +38,8 @@ pub struct CardFacts<'a> {
     pub has_samples: bool,
     /// The training data's terms of use, in the exporter's words.
     pub data_terms: Option<&'a str>,
+    /// Anything else the exporter wants said (a run's history, known weaknesses).
+    pub notes: Option<&'a str>,
 }
 
 /// Training time of the iterations a run kept: each training session's `seconds` restart at zero,
@@ -201,6 +203,9 @@ pub fn render(facts: &CardFacts) -> String {
              The first {SAMPLE_ROWS} test images of each domain by file name (not chosen): \
              {a} input, {b} output | {b} input, {a} output.\n\n"
         );
+    }
+    if let Some(notes) = facts.notes {
+        card += &format!("## Notes\n\n{notes}\n\n");
     }
     card += "## Data terms\n\n";
     card += facts.data_terms.unwrap_or(

@@ -198,6 +198,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         make_default: true,
         results: None,
         data_terms: None,
+        notes: None,
     })
     .unwrap();
     assert_eq!(
@@ -242,6 +243,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
             make_default: true,
             results: Some(results.to_path_buf()),
             data_terms: Some("Synthetic shapes, no terms.".into()),
+            notes: Some("Trained for a test.".into()),
         })
     };
     let error = export_with_results(&out).unwrap_err();
@@ -287,6 +289,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     }
     assert!(card.contains("![input and output](samples.jpg)") && card.contains("f16"));
     assert!(card.contains("Synthetic shapes, no terms."), "{card}");
+    assert!(card.contains("## Notes\n\nTrained for a test."), "{card}");
     let grid = image::open(www.join("tiny/samples.jpg")).unwrap();
     // Four A test images (the most of either side) in rows of two pairs of 128 px tiles.
     assert_eq!(
