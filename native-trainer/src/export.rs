@@ -269,7 +269,6 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         options: options.as_ref(),
         log: &log,
         scores,
-        has_samples: scores.is_some(),
         data_terms: args.data_terms.as_deref(),
         notes: args.notes.as_deref(),
     });

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use image::{Rgb, RgbImage, imageops::FilterType};
-use unpaired::{ModelManifest, Precision};
+use unpaired::ModelManifest;
 
 use crate::checkpoint::TrainingState;
-use crate::eval::{EvalReport, SplitScores};
+use crate::eval::{EvalReport, SplitScores, images};
 use crate::report::loss_log::LossRecord;
 
 /// The card's file name, beside the model's manifest.
@@ -32,10 +32,9 @@ pub struct CardFacts<'a> {
     pub options: Option<&'a serde_json::Value>,
     /// The run's loss log, for the training time.
     pub log: &'a [LossRecord],
-    /// `test --eval` scores, if a results folder was given.
+    /// `test --eval` scores, if a results folder was given (its [`SAMPLES_FILE`] is then beside
+    /// the card too).
     pub scores: Option<&'a SplitScores>,
-    /// Whether [`SAMPLES_FILE`] was written beside the card.
-    pub has_samples: bool,
     /// The training data's terms of use, in the exporter's words.
     pub data_terms: Option<&'a str>,
     /// Anything else the exporter wants said (a run's history, known weaknesses).
@@ -125,22 +124,22 @@ pub fn render(facts: &CardFacts) -> String {
          reflection padding; one per direction ({a} → {b} and {b} → {a}) |\n",
         generator.n_blocks, generator.ngf
     );
-    let precision = match manifest.precision {
-        Precision::F16 => "f16",
-        Precision::F32 => "f32",
-    };
+    // Spelled as in manifest.json.
+    let precision = serde_json::json!(manifest.precision);
     card += &format!(
-        "| Weights | one burnpack file per direction, {precision}, {:.1} MB each |\n",
+        "| Weights | one burnpack file per direction, {}, {:.1} MB each |\n",
+        precision.as_str().unwrap_or("?"),
         file_bytes as f64 / 1e6
     );
     card += &format!(
         "| Discriminators (training only) | PatchGAN, ndf {}, {} strided layers |\n",
         discriminator.ndf, discriminator.n_layers
     );
-    let limit = match opt("max_dataset_size").as_str() {
-        "?" => String::new(),
-        most => format!("; at most {most} images of each domain an epoch (latest session)"),
-    };
+    let limit = options
+        .and_then(|o| o.get("max_dataset_size")?.as_u64())
+        .map_or(String::new(), |most| {
+            format!("; at most {most} images of each domain an epoch (latest session)")
+        });
     card += &format!(
         "| Data | `{}` (trainA: {a}, trainB: {b}){limit} |\n",
         opt("dataroot")
@@ -197,7 +196,7 @@ pub fn render(facts: &CardFacts) -> String {
                      `--results` to add them.\n\n";
         }
     }
-    if facts.has_samples {
+    if facts.scores.is_some() {
         card += &format!(
             "## Samples\n\n![input and output]({SAMPLES_FILE})\n\n\
              The first {SAMPLE_ROWS} test images of each domain by file name (not chosen): \
@@ -218,24 +217,19 @@ pub fn render(facts: &CardFacts) -> String {
 /// The first `rows` translations of each direction in a `test` results folder, side by side:
 /// `real_A | fake_B` and `real_B | fake_A` on each row, each tile scaled to fit 128 px.
 pub fn sample_grid(results: &Path, rows: usize) -> Result<RgbImage> {
+    let tile = |path: &Path| {
+        image::open(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .map(|image| image.resize(TILE, TILE, FilterType::Triangle).into_rgb8())
+    };
     let pairs = |from: &str, to: &str| -> Result<Vec<(RgbImage, RgbImage)>> {
-        let dir = results.join(format!("real_{from}"));
-        let mut names: Vec<_> = std::fs::read_dir(&dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|e| e.file_name()))
-            .collect();
-        names.sort();
-        names
+        let fakes = results.join(format!("fake_{to}"));
+        images::list(&results.join(format!("real_{from}")))?
             .into_iter()
             .take(rows)
-            .map(|name| {
-                let open = |folder: &str| {
-                    let path = results.join(folder).join(&name);
-                    image::open(&path)
-                        .with_context(|| format!("reading {}", path.display()))
-                        .map(|image| image.resize(TILE, TILE, FilterType::Triangle).into_rgb8())
-                };
-                Ok((open(&format!("real_{from}"))?, open(&format!("fake_{to}"))?))
+            .map(|real| {
+                let fake = fakes.join(real.file_name().unwrap_or_default());
+                Ok((tile(&real)?, tile(&fake)?))
             })
             .collect()
     };
