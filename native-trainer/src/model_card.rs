@@ -41,12 +41,13 @@ pub struct CardFacts<'a> {
     pub notes: Option<&'a str>,
 }
 
-/// Training time of the iterations a run kept: each training session's `seconds` restart at zero,
-/// so this is the sum of each session's last reading.
-pub fn training_seconds(log: &[LossRecord]) -> f64 {
+/// Training time of a snapshot's first `iterations`: each training session's `seconds` restart at
+/// zero, so this is the sum of each session's last reading up to there (a run may have gone on
+/// past the snapshot exported).
+pub fn training_seconds(log: &[LossRecord], iterations: u64) -> f64 {
     let mut total = 0.0;
     let mut session_last = 0.0;
-    for record in log {
+    for record in log.iter().filter(|r| r.iteration <= iterations) {
         if record.seconds < session_last {
             total += session_last;
         }
@@ -169,7 +170,7 @@ pub fn render(facts: &CardFacts) -> String {
          device `{}` in its latest session) |\n\n",
         state.epoch,
         state.iterations,
-        duration(training_seconds(log)),
+        duration(training_seconds(log, state.iterations)),
         opt("device")
     );
 
@@ -280,10 +281,19 @@ mod tests {
 
     #[test]
     fn training_time_adds_up_the_sessions() {
-        assert_eq!(training_seconds(&[]), 0.0);
-        let log = [(1, 10.0), (2, 20.0), (3, 5.0), (4, 15.0), (5, 4.0)];
+        assert_eq!(training_seconds(&[], 10), 0.0);
+        let log = [
+            (1, 10.0),
+            (2, 20.0),
+            (3, 5.0),
+            (4, 15.0),
+            (5, 4.0),
+            (6, 9.0),
+        ];
         let log: Vec<_> = log.iter().map(|&(i, s)| record(i, s)).collect();
-        assert_eq!(training_seconds(&log), 20.0 + 15.0 + 4.0);
+        assert_eq!(training_seconds(&log, 6), 20.0 + 15.0 + 9.0);
+        // An earlier snapshot: the readings after its iterations are not its training time.
+        assert_eq!(training_seconds(&log, 4), 20.0 + 15.0);
         assert_eq!(duration(40.4), "40 s");
         assert_eq!(duration(12.0 * 60.0), "12 min");
         assert_eq!(duration(3.0 * 3600.0 + 5.0 * 60.0), "3 h 05 min");
