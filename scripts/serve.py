@@ -30,6 +30,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".mjs": "text/javascript",
         ".json": "application/json",
         ".bpk": "application/octet-stream",
+        # Model cards: shown as text in a tab (browsers download text/markdown instead).
+        ".md": "text/plain; charset=utf-8",
     }
 
     models_dir = os.path.join(ROOT, "www", "models")

@@ -14,6 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataroot=${DATAROOT:-../shared/datasets/horse2zebra} run=${RUN:-h2z_cpu}
+# The schedule: N_EPOCHS at the full rate, then N_EPOCHS_DECAY of linear decay (re-read by each
+# `start`, so shortening it applies to a run under way from its next epoch).
+n_epochs=${N_EPOCHS:-16} n_epochs_decay=${N_EPOCHS_DECAY:-6}
 runs=target/runs bin=target/release/native-trainer
 log=$runs/$run.log
 pidfile=$runs/$run.pid
@@ -35,7 +38,7 @@ case ${1:-} in
     cp "$bin" "$runs/native-trainer-$run"
     setsid nohup "$runs/native-trainer-$run" train --dataroot "$dataroot" --name "$run" \
       --checkpoints-dir "$runs" --device flex --netG resnet_6blocks --ngf 16 --ndf 32 \
-      --load-size 286 --crop-size 128 --n-epochs 20 --n-epochs-decay 10 --save-epoch-freq 1 \
+      --load-size 286 --crop-size 128 --n-epochs "$n_epochs" --n-epochs-decay "$n_epochs_decay" --save-epoch-freq 1 \
       "${resume[@]}" >> "$log" 2>&1 < /dev/null &
     echo $! > "$pidfile"
     sleep 10

@@ -93,6 +93,9 @@ pub struct ModelManifest {
     /// Free text for people: where the model comes from, its licence, its scores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The model card beside the manifest (Markdown: data, recipe, scores), for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
 }
 
 /// Why a manifest or a file it names is not usable.
@@ -141,6 +144,9 @@ pub enum ManifestError {
         /// Of the bytes given.
         actual_bytes: u64,
     },
+    /// The model card is not a file beside the manifest.
+    #[error("model manifest names its card '{0}', which is not a file beside the manifest")]
+    BadCard(String),
     /// Not a direction name.
     #[error("unknown direction '{0}': expected a_to_b or b_to_a")]
     UnknownDirection(String),
@@ -152,6 +158,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A name of a file in the manifest's own folder: no folders, not hidden, not `..`.
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', ':'])
 }
 
 impl WeightsFile {
@@ -212,6 +223,11 @@ impl ModelManifest {
                 ngf: self.ngf,
                 n_blocks: self.n_blocks,
             });
+        }
+        if let Some(card) = &self.card
+            && !is_plain_file_name(card)
+        {
+            return Err(ManifestError::BadCard(card.clone()));
         }
         Ok(())
     }

@@ -56,6 +56,7 @@ fn create_model(dir: &Path) {
         b_to_a: files.pop(),
         a_to_b: files.pop(),
         description: Some("Random weights, for tests only.".into()),
+        card: None,
     };
     std::fs::write(dir.join("manifest.json"), manifest.to_json()).unwrap();
 }

@@ -64,6 +64,7 @@ fn tiny_translator() -> Translator {
         a_to_b: Some(WeightsFile::describe("a.bpk", b"")),
         b_to_a: None,
         description: None,
+        card: None,
     };
     let mut translator = Translator::new(device, "cpu");
     translator.set_model(Model::from_generators(manifest, Some(generator), None));

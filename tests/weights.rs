@@ -111,6 +111,7 @@ fn manifest(bytes: &[u8]) -> ModelManifest {
         a_to_b: Some(WeightsFile::describe("a_to_b.bpk", bytes)),
         b_to_a: None,
         description: None,
+        card: None,
     }
 }
 
@@ -169,6 +170,24 @@ fn bad_manifests_are_named_errors() {
         ModelManifest::from_json(&m.to_json()),
         Err(ManifestError::BadGenerator { .. })
     ));
+    for card in [
+        "../secrets.md",
+        "/etc/passwd",
+        "cards/a.md",
+        ".hidden.md",
+        "",
+    ] {
+        let mut m = manifest(b"");
+        m.card = Some(card.into());
+        assert_eq!(
+            ModelManifest::from_json(&m.to_json()),
+            Err(ManifestError::BadCard(card.into())),
+            "the card must be a file beside the manifest"
+        );
+    }
+    let mut m = manifest(b"");
+    m.card = Some("MODEL_CARD.md".into());
+    assert_eq!(ModelManifest::from_json(&m.to_json()).unwrap(), m);
 }
 
 #[test]

@@ -26,6 +26,8 @@ const ui = {
   maxSide: $('max-side'),
   badge: $('engine-badge'),
   about: $('model-about'),
+  description: $('model-description'),
+  card: $('model-card'),
   photoButton: $('mode-photo'),
   cameraButton: $('mode-camera'),
 };
@@ -101,13 +103,20 @@ function modelReady({ entry, manifest }) {
   }
   if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
   ui.model.value = entry.name;
-  ui.about.textContent = manifest.description ?? '';
-  ui.about.hidden = !manifest.description;
+  showAbout(manifest.description ?? '', manifest.card ? new URL(manifest.card, entry.manifestUrl).href : null);
   setReady(true);
   body.engine = 'ready';
   body.model = entry.name;
   status.say(`Ready: “${entry.name}” turns ${manifest.domain_a} into ${manifest.domain_b}${manifest.b_to_a && manifest.a_to_b ? ' and back' : ''}. Choose photos or switch to the camera.`);
   if (!camera.running) photo.retranslate();
+}
+
+/** The line under the controls: the model's description and a link to its model card, if it has one. */
+function showAbout(text, cardUrl) {
+  ui.description.textContent = text;
+  ui.card.hidden = !cardUrl;
+  if (cardUrl) ui.card.href = cardUrl;
+  ui.about.hidden = !text && !cardUrl;
 }
 
 function setReady(ready) {
@@ -204,8 +213,7 @@ async function main() {
   if (!entry) {
     body.engine = 'no-model';
     status.say('No translation model is installed on this site yet.');
-    ui.about.textContent = 'Site owners: export a model with the trainer into www/models/ (it is listed in www/models/index.json); see the README.';
-    ui.about.hidden = false;
+    showAbout('Site owners: export a model with the trainer into www/models/ (it is listed in www/models/index.json); see the README.', null);
     return;
   }
   await useModel(entry);

@@ -135,6 +135,7 @@ pub fn run(args: &BenchFixtureArgs) -> Result<Fixture> {
             a_to_b: Some(&generator),
             b_to_a: None,
             make_default: false,
+            card: None,
         },
         &model_dir,
     )?;

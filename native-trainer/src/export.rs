@@ -33,6 +33,8 @@ pub struct WebModel<'a> {
     pub b_to_a: Option<&'a ResnetGenerator>,
     /// Make it the web app's preselected model.
     pub make_default: bool,
+    /// The model card's file name in `dir`, if the model has one.
+    pub card: Option<String>,
 }
 
 /// One model in `index.json`.
@@ -97,6 +99,7 @@ pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
         a_to_b,
         b_to_a,
         description: model.description.clone(),
+        card: model.card.clone(),
     };
     write_atomically(&dir.join("manifest.json"), manifest.to_json().as_bytes())?;
     add_to_index(dir, &manifest, model.make_default)?;
@@ -247,6 +250,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             a_to_b: Some(&g_a),
             b_to_a: Some(&g_b),
             make_default: args.make_default,
+            card: Some(model_card::CARD_FILE.into()),
         },
         &out,
     )?;

@@ -100,6 +100,7 @@ pub fn run(args: &ImportArgs) -> Result<ModelManifest> {
             a_to_b: Some(&a_to_b),
             b_to_a: b_to_a.as_ref(),
             make_default: args.make_default,
+            card: None,
         },
         &out,
     )

@@ -205,6 +205,11 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         (manifest.domain_a.as_str(), manifest.domain_b.as_str()),
         ("red", "blue")
     );
+    assert_eq!(
+        manifest.card.as_deref(),
+        Some("MODEL_CARD.md"),
+        "the manifest names its card, for the web app's link"
+    );
     let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();
     assert!(card.starts_with("# tiny: red ↔ blue"), "{card}");
     assert!(

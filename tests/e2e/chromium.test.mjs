@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
 import {
-  compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
+  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -74,6 +74,17 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.inputValue('#model'), 'tiny');
     assert.match(await page.textContent('#engine-badge'), /WebGPU/);
     assert.equal(await page.locator('#direction option').count(), 1, 'the fixture model has one direction');
+    assert.match(await page.textContent('#model-description'), /Imported from the PyTorch checkpoint/, 'the model\'s description');
+    assert.equal(await page.locator('#model-card').isVisible(), true, 'a link to the model card');
+    const cardUrl = await page.getAttribute('#model-card', 'href');
+    assert.equal(cardUrl, `${server.url}models/tiny/MODEL_CARD.md`, 'the card beside the model\'s manifest');
+    const card = await page.evaluate(async (url) => {
+      const response = await fetch(url);
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    }, cardUrl);
+    assert.equal(card.status, 200);
+    assert.match(card.type, /^text\/plain/, 'served as text, so a browser shows it in a tab instead of downloading it');
+    assert.ok(card.text.startsWith(CARD_TITLE), card.text);
 
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await shot(page, '02-photo-webgpu');
@@ -309,6 +320,8 @@ describe('the web app in headless Chromium', () => {
     assert.equal((await waitForEngine(page)).engine, 'no-model');
     await shot(page, '13-no-model');
     assert.equal(await page.textContent('#status-text'), 'No translation model is installed on this site yet.');
+    assert.match(await page.textContent('#model-description'), /Site owners: export a model/);
+    assert.equal(await page.locator('#model-card').isVisible(), false, 'no model, no model card');
     assert.equal(await page.isDisabled('#file'), true);
     assert.equal(await page.isDisabled('#mode-camera'), true);
     await empty.close();

@@ -53,15 +53,21 @@ export function compareRgba(actual, expected) {
   return { worst, differing };
 }
 
+/** The first line of the fixture model's card (`tiny` names MODEL_CARD.md in its manifest). */
+export const CARD_TITLE = '# tiny: a test model';
+
 /**
  * A models folder for the test server: `broken` (listed first; its weights are cut short, so it
- * fails its checksum) and `tiny` (the fixture model), with `tiny` as the index's default.
+ * fails its checksum) and `tiny` (the fixture model, with a model card), with `tiny` as the
+ * index's default.
  */
 export function prepareModels(dir = join(OUTPUT, 'models')) {
   rmSync(dir, { recursive: true, force: true });
   const manifest = JSON.parse(readFileSync(join(PYTORCH, 'web', 'manifest.json'), 'utf8'));
   mkdirSync(join(dir, 'tiny'), { recursive: true });
-  for (const file of ['manifest.json', 'a_to_b.bpk']) copyFileSync(join(PYTORCH, 'web', file), join(dir, 'tiny', file));
+  copyFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'), join(dir, 'tiny', 'a_to_b.bpk'));
+  writeFileSync(join(dir, 'tiny', 'manifest.json'), JSON.stringify({ ...manifest, card: 'MODEL_CARD.md' }, null, 2));
+  writeFileSync(join(dir, 'tiny', 'MODEL_CARD.md'), `${CARD_TITLE}\n\nRandom weights imported from PyTorch, for tests.\n`);
   mkdirSync(join(dir, 'broken'), { recursive: true });
   writeFileSync(join(dir, 'broken', 'manifest.json'), JSON.stringify({ ...manifest, name: 'broken' }, null, 2));
   writeFileSync(join(dir, 'broken', 'a_to_b.bpk'), readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')).subarray(0, 1000));
