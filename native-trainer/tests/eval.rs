@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::tiny_fid_extractor;
+use common::{fid_fixture, fid_fixture_dir, tiny_fid_extractor};
 
 use burn::tensor::Device;
 use faer::Mat;
@@ -16,30 +16,6 @@ use native_trainer::eval::fid::{self, Features, Statistics};
 use native_trainer::eval::inception::FidInceptionConfig;
 use native_trainer::eval::kid::{self, KidOptions};
 use native_trainer::eval::{EvalOptions, Evaluator, images, weights};
-use serde::Deserialize;
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fid")
-}
-
-#[derive(Deserialize)]
-struct Expected {
-    width_divisor: usize,
-    images: Vec<ExpectedImage>,
-}
-
-#[derive(Deserialize)]
-struct ExpectedImage {
-    pattern: u32,
-    height: u32,
-    width: u32,
-    features: Vec<f32>,
-}
-
-fn expected() -> Expected {
-    let text = std::fs::read_to_string(fixture_dir().join("expected.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 /// The pattern images of `make_fixture.py`, same integer formulas.
 fn pattern(kind: u32, height: u32, width: u32) -> RgbImage {
@@ -69,7 +45,7 @@ fn relative_error(ours: &[f32], reference: &[f32]) -> f32 {
 
 #[test]
 fn narrowed_network_matches_the_numpy_reference() {
-    let expected = expected();
+    let expected = fid_fixture();
     let extractor = tiny_fid_extractor();
     let images: Vec<RgbImage> = expected
         .images
@@ -95,7 +71,7 @@ fn narrowed_network_matches_the_numpy_reference() {
 
 #[test]
 fn folders_are_read_in_batches_and_bad_files_skipped() {
-    let expected = expected();
+    let expected = fid_fixture();
     let dir = tempfile::tempdir().unwrap();
     for (i, e) in expected.images.iter().enumerate() {
         let name = format!("{i}_pattern.{}", if i == 1 { "PNG" } else { "png" });
@@ -144,7 +120,7 @@ fn weights_errors_are_readable() {
     let device = Device::flex();
     // The narrowed file is not the real network.
     let error = weights::load(
-        &fixture_dir().join("tiny_weights.safetensors"),
+        &fid_fixture_dir().join("tiny_weights.safetensors"),
         &FidInceptionConfig::new(),
         &device,
     )
@@ -152,7 +128,7 @@ fn weights_errors_are_readable() {
     assert!(error.to_string().contains("does not hold"), "{error}");
     // Not a safetensors file at all.
     let error = weights::load(
-        &fixture_dir().join("expected.json"),
+        &fid_fixture_dir().join("expected.json"),
         &FidInceptionConfig::new(),
         &device,
     )
@@ -300,7 +276,7 @@ fn kid_matches_a_hand_case_and_behaves() {
 
 #[test]
 fn evaluator_reports_fid_kid_and_counts() {
-    let expected = expected();
+    let expected = fid_fixture();
     let (real, fake) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for (i, e) in expected.images.iter().enumerate() {
         let image = pattern(e.pattern, e.height, e.width);

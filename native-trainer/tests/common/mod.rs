@@ -112,16 +112,47 @@ pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-/// The FID network's test fixture (`tests/fixtures/fid`): a 16× narrower Inception-v3 with random
-/// weights, so FID/KID code paths run without the real weights.
+/// The FID network's test fixture (`tests/fixtures/fid`, made by its `make_fixture.py`): a 16×
+/// narrower Inception-v3 with random weights (`tiny_weights.safetensors`) and, in
+/// `expected.json`, its numpy features for three pattern images.
+pub fn fid_fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fid")
+}
+
+/// `expected.json` of the FID fixture.
+#[derive(serde::Deserialize)]
+pub struct FidFixture {
+    /// How many times narrower than the real network.
+    pub width_divisor: usize,
+    /// The reference features of each pattern image.
+    pub images: Vec<FidFixtureImage>,
+}
+
+/// One pattern image of the FID fixture and its reference features.
+#[derive(serde::Deserialize)]
+pub struct FidFixtureImage {
+    /// Which of `make_fixture.py`'s patterns.
+    pub pattern: u32,
+    /// Its height.
+    pub height: u32,
+    /// Its width.
+    pub width: u32,
+    /// The numpy forward pass's pool features.
+    pub features: Vec<f32>,
+}
+
+/// The FID fixture's `expected.json`.
+pub fn fid_fixture() -> FidFixture {
+    let text = std::fs::read_to_string(fid_fixture_dir().join("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The FID fixture's network, so FID/KID code paths run without the real weights.
 pub fn tiny_fid_extractor() -> native_trainer::eval::FeatureExtractor {
     use native_trainer::eval::{FeatureExtractor, inception::FidInceptionConfig, weights};
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fid");
-    let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-    let divisor = expected["width_divisor"].as_u64().unwrap() as usize;
     let device = Device::flex();
-    let config = FidInceptionConfig::new().with_width_divisor(divisor);
-    let network = weights::load(&dir.join("tiny_weights.safetensors"), &config, &device).unwrap();
+    let config = FidInceptionConfig::new().with_width_divisor(fid_fixture().width_divisor);
+    let weights_file = fid_fixture_dir().join("tiny_weights.safetensors");
+    let network = weights::load(&weights_file, &config, &device).unwrap();
     FeatureExtractor::new(network, &device)
 }
