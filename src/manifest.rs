@@ -144,6 +144,9 @@ pub enum ManifestError {
         /// Of the bytes given.
         actual_bytes: u64,
     },
+    /// A direction's weights file is not a file beside the manifest.
+    #[error("model manifest names a weights file '{0}', which is not a file beside the manifest")]
+    BadWeightsFile(String),
     /// The model card is not a file beside the manifest.
     #[error("model manifest names its card '{0}', which is not a file beside the manifest")]
     BadCard(String),
@@ -223,6 +226,11 @@ impl ModelManifest {
                 ngf: self.ngf,
                 n_blocks: self.n_blocks,
             });
+        }
+        for weights in [&self.a_to_b, &self.b_to_a].into_iter().flatten() {
+            if !is_plain_file_name(&weights.file) {
+                return Err(ManifestError::BadWeightsFile(weights.file.clone()));
+            }
         }
         if let Some(card) = &self.card
             && !is_plain_file_name(card)

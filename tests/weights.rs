@@ -170,6 +170,15 @@ fn bad_manifests_are_named_errors() {
         ModelManifest::from_json(&m.to_json()),
         Err(ManifestError::BadGenerator { .. })
     ));
+    for file in ["../other/a_to_b.bpk", "https://elsewhere.example/a.bpk", ""] {
+        let mut m = manifest(b"");
+        m.a_to_b.as_mut().unwrap().file = file.into();
+        assert_eq!(
+            ModelManifest::from_json(&m.to_json()),
+            Err(ManifestError::BadWeightsFile(file.into())),
+            "weights must be a file beside the manifest"
+        );
+    }
     for card in [
         "../secrets.md",
         "/etc/passwd",
