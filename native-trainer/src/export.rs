@@ -136,10 +136,11 @@ fn add_to_index(dir: &Path, manifest: &ModelManifest, make_default: bool) -> Res
     write_atomically(&index_path, text.as_bytes())
 }
 
-/// `--name` becomes a folder name (of a run, of a web model): no separators, not `..`.
+/// `--name` becomes a folder name (of a run, of a web model): no separators, not `.` or `..`
+/// (which would put the run's files into its parent folder, or beside it).
 pub fn ensure_plain_name(name: &str) -> Result<()> {
     anyhow::ensure!(
-        !name.is_empty() && !name.contains(['/', '\\']) && name != "..",
+        !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..",
         "--name must be a plain folder name, got '{name}'"
     );
     Ok(())
@@ -295,4 +296,20 @@ fn read_scores(results: &Path) -> Result<SplitScores> {
             path.display()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ensure_plain_name;
+
+    #[test]
+    fn names_must_be_plain_folder_names() {
+        for good in ["horse2zebra", "h2z_cpu", "run.2", ".hidden-run"] {
+            assert!(ensure_plain_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", ".", "..", "a/b", "../up", "a\\b", "/abs"] {
+            let error = ensure_plain_name(bad).unwrap_err().to_string();
+            assert!(error.contains("plain folder name"), "{bad}: {error}");
+        }
+    }
 }
