@@ -35,6 +35,24 @@ pub fn open(choice: DeviceChoice) -> Result<(Device, &'static str)> {
     }
 }
 
+/// Runs `f`, turning a panic into an error that carries the panic's message, without the panic's
+/// report on stderr: burn's GPU runtimes panic where a driver or library is missing, and `auto`
+/// must try them without printing a crash report on every machine that lacks one.
+pub fn catch_quietly<R>(f: impl FnOnce() -> R + std::panic::UnwindSafe) -> Result<R> {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(f);
+    std::panic::set_hook(report);
+    outcome.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        anyhow::anyhow!("it panicked: {message}")
+    })
+}
+
 /// Runs one tiny operation so a broken GPU is an error here, not a panic later.
 #[cfg(any(feature = "gpu", feature = "wgsl", feature = "cuda"))]
 fn probe(device: Device, name: &'static str) -> Result<(Device, &'static str)> {
@@ -42,28 +60,28 @@ fn probe(device: Device, name: &'static str) -> Result<(Device, &'static str)> {
     use burn::tensor::Tensor;
 
     let probe_device = device.clone();
-    let outcome = std::panic::catch_unwind(move || {
+    let outcome = catch_quietly(move || {
         let sum = Tensor::<1>::ones([4], &probe_device).sum();
         sum.try_into_data().map(|d| d.try_to_vec::<f32>())
-    });
+    })
+    .with_context(|| format!("the {name} device failed its first operation"))?;
     match outcome {
-        Ok(Ok(Ok(values))) if values == [4.0] => Ok((device, name)),
-        Ok(Ok(_)) => bail!("the {name} device returned a wrong result"),
-        Ok(Err(e)) => Err(e).with_context(|| format!("the {name} device failed")),
-        Err(_) => bail!("the {name} device failed its first operation"),
+        Ok(Ok(values)) if values == [4.0] => Ok((device, name)),
+        Ok(_) => bail!("the {name} device returned a wrong result"),
+        Err(e) => Err(e).with_context(|| format!("the {name} device failed")),
     }
 }
 
 #[cfg(feature = "cuda")]
 mod cuda {
-    use anyhow::{Result, anyhow};
+    use anyhow::{Context, Result};
     use burn::tensor::Device;
 
     /// The first CUDA GPU. burn's CUDA runtime loads the driver (`libcuda.so.1`) and NVRTC at run
     /// time and panics without them, so the first use is caught and said in words.
     pub fn open() -> Result<(Device, &'static str)> {
-        let device = std::panic::catch_unwind(|| Device::cuda(0)).map_err(|_| anyhow!(MISSING))?;
-        super::probe(device, "cuda").map_err(|e| e.context(MISSING))
+        let device = super::catch_quietly(|| Device::cuda(0)).context(MISSING)?;
+        super::probe(device, "cuda").context(MISSING)
     }
 
     const MISSING: &str = "no CUDA device answered (it needs an NVIDIA driver, and a CUDA \
@@ -83,7 +101,7 @@ mod cuda {
 
 #[cfg(any(feature = "gpu", feature = "wgsl"))]
 mod gpu {
-    use anyhow::{Context, Result, anyhow, bail};
+    use anyhow::{Context, Result, bail};
     use burn::tensor::Device;
     use burn::tensor::wgpu::{WgpuBackend, wgpu::DeviceType};
 
@@ -102,8 +120,8 @@ mod gpu {
             Some(api) => Device::wgpu_options().graphics_api(api),
             None => Device::wgpu_options(),
         };
-        let (device, setup) = std::panic::catch_unwind(move || options.init_with_setup())
-            .map_err(|_| anyhow!("no {name} device is available on this machine"))?
+        let (device, setup) = super::catch_quietly(move || options.init_with_setup())
+            .and_then(|result| result.map_err(anyhow::Error::from))
             .with_context(|| format!("no {name} device is available on this machine"))?;
         let info = setup.adapter.get_info();
         // UNPAIRED_ALLOW_SOFTWARE_GPU=1 lets a developer run the GPU code path on a software
@@ -142,5 +160,39 @@ pub fn kernels(name: &str) -> &'static str {
         "cuda" => "cuda",
         _ if cfg!(feature = "gpu") => "spir-v/wgsl",
         _ => "wgsl",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::catch_quietly;
+
+    #[test]
+    fn a_caught_panic_is_an_error_with_its_message_and_no_report() {
+        let reports = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&reports);
+        std::panic::set_hook(Box::new(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        let missing =
+            catch_quietly(|| -> u32 { panic!("libcuda.so.1: cannot open shared object") });
+        let formatted = catch_quietly(|| -> u32 { panic!("device {} lost", 3) });
+        let fine = catch_quietly(|| 7);
+        // The hook is back: an ordinary panic is reported again.
+        let _ = std::panic::catch_unwind(|| panic!("reported"));
+        let _ = std::panic::take_hook();
+
+        let error = missing.unwrap_err().to_string();
+        assert!(error.contains("libcuda.so.1: cannot open"), "{error}");
+        assert!(formatted.unwrap_err().to_string().contains("device 3 lost"));
+        assert_eq!(fine.unwrap(), 7);
+        assert_eq!(
+            reports.load(Ordering::SeqCst),
+            1,
+            "only the panic outside catch_quietly reaches the panic hook"
+        );
     }
 }
