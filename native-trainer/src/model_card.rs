@@ -56,6 +56,52 @@ pub fn training_seconds(log: &[LossRecord], iterations: u64) -> f64 {
     total + session_last
 }
 
+/// The learning rate a run really had, from its loss log, up to `last_epoch`: one phrase per
+/// stretch that starts at a rate and may fall from there (a warm restart, or a later session with
+/// another schedule, begins a new stretch), e.g. "2.0e-4 over epochs 1–16, falling to 2.9e-5 by
+/// epoch 22; 1.8e-4 at epoch 23, falling to 2.0e-5 by epoch 31". `None` for a log with no epochs.
+pub fn learning_rate_history(log: &[LossRecord], last_epoch: usize) -> Option<String> {
+    // The rate of each epoch: its first record (the rate changes only between epochs).
+    let mut epochs = std::collections::BTreeMap::new();
+    for record in log.iter().filter(|r| r.epoch <= last_epoch) {
+        epochs.entry(record.epoch).or_insert(record.lr);
+    }
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-3 * a.abs().max(b.abs());
+    // Stretches: a new one wherever the rate goes up.
+    let mut stretches: Vec<Vec<(usize, f64)>> = Vec::new();
+    for (epoch, lr) in epochs {
+        let previous = stretches.last().and_then(|stretch| stretch.last()).copied();
+        match (stretches.last_mut(), previous) {
+            (Some(stretch), Some((_, before))) if lr <= before || same(lr, before) => {
+                stretch.push((epoch, lr))
+            }
+            _ => stretches.push(vec![(epoch, lr)]),
+        }
+    }
+    let phrases: Vec<String> = stretches
+        .iter()
+        .map(|stretch| {
+            let (first_epoch, peak) = stretch[0];
+            let flat = stretch
+                .iter()
+                .take_while(|&&(_, lr)| same(lr, peak))
+                .count();
+            let (last_flat, _) = stretch[flat - 1];
+            let mut phrase = if flat == 1 {
+                format!("{peak:.1e} at epoch {first_epoch}")
+            } else {
+                format!("{peak:.1e} over epochs {first_epoch}–{last_flat}")
+            };
+            if flat < stretch.len() {
+                let (end, lowest) = stretch[stretch.len() - 1];
+                phrase += &format!(", falling to {lowest:.1e} by epoch {end}");
+            }
+            phrase
+        })
+        .collect();
+    (!phrases.is_empty()).then(|| phrases.join("; "))
+}
+
 /// `3 h 05 min`, `12 min`, `40 s`.
 fn duration(seconds: f64) -> String {
     let whole = seconds.round() as u64;
@@ -105,14 +151,17 @@ pub fn render(facts: &CardFacts) -> String {
         .or(manifest.b_to_a.as_ref())
         .map_or(0, |f| f.bytes);
     let opt = |key: &str| option(*options, key);
+    // The rates the run really had; without a loss log, the schedule of its latest session.
+    let history = learning_rate_history(log, state.epoch);
     let total_epochs = match (
         options.and_then(|o| o.get("n_epochs")?.as_u64()),
         options.and_then(|o| o.get("n_epochs_decay")?.as_u64()),
     ) {
-        (Some(constant), Some(decay)) => format!(
+        (Some(constant), Some(decay)) if history.is_none() => format!(
             " of {} ({constant} at the initial rate, then {decay} of linear decay to 0)",
             constant + decay
         ),
+        (Some(constant), Some(decay)) => format!(" of {}", constant + decay),
         _ => String::new(),
     };
     let mut card = format!("# {}: {a} ↔ {b}\n\n", manifest.name);
@@ -167,12 +216,16 @@ pub fn render(facts: &CardFacts) -> String {
     );
     card += &format!(
         "| Trained | epoch {}{total_epochs}; {} iterations; {} of training (native-trainer, \
-         device `{}` in its latest session) |\n\n",
+         device `{}` in its latest session) |\n",
         state.epoch,
         state.iterations,
         duration(training_seconds(log, state.iterations)),
         opt("device")
     );
+    if let Some(history) = history {
+        card += &format!("| Learning rate | {history} (per epoch, from the loss log) |\n");
+    }
+    card += "\n";
 
     card += "## Scores\n\n";
     match facts.scores {
@@ -277,6 +330,59 @@ mod tests {
             seconds,
             losses: [0.0; 8],
         }
+    }
+
+    /// Two records per epoch at these rates, epochs numbered from 1.
+    fn rates(rates: &[f64]) -> Vec<LossRecord> {
+        rates
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &lr)| {
+                [0.5, 1.0].map(|progress| LossRecord {
+                    epoch: i + 1,
+                    epoch_progress: progress,
+                    lr,
+                    ..record(i as u64 * 2, 0.0)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_learning_rate_history_shows_decays_and_restarts() {
+        assert_eq!(learning_rate_history(&[], 10), None);
+        // The paper's schedule, shortened: 3 at the full rate, then 3 of linear decay.
+        let paper = rates(&[2e-4, 2e-4, 2e-4, 1.5e-4, 1e-4, 5e-5]);
+        assert_eq!(
+            learning_rate_history(&paper, 6).unwrap(),
+            "2.0e-4 over epochs 1–3, falling to 5.0e-5 by epoch 6"
+        );
+        // An earlier snapshot of that run: only its own epochs.
+        assert_eq!(
+            learning_rate_history(&paper, 2).unwrap(),
+            "2.0e-4 over epochs 1–2"
+        );
+        // Then a warm restart decaying from 1.8e-4, a session at a constant 1e-4, and a restart
+        // at the very rate the run began with.
+        let restarted = rates(&[
+            2e-4,
+            2e-4,
+            1e-4,
+            1.8e-4,
+            1.2e-4,
+            6e-5,
+            1e-4,
+            1e-4,
+            1.0000001e-4,
+            2e-4,
+            1e-4,
+        ]);
+        assert_eq!(
+            learning_rate_history(&restarted, 11).unwrap(),
+            "2.0e-4 over epochs 1–2, falling to 1.0e-4 by epoch 3; \
+             1.8e-4 at epoch 4, falling to 6.0e-5 by epoch 6; 1.0e-4 over epochs 7–9; \
+             2.0e-4 at epoch 10, falling to 1.0e-4 by epoch 11"
+        );
     }
 
     #[test]

@@ -216,6 +216,14 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         card.contains("ngf 8") && card.contains("Not measured"),
         "{card}"
     );
+    assert!(
+        card.contains("| Trained | epoch 18 of 18; 288 iterations;")
+            && card.contains(
+                "| Learning rate | 2.0e-3 over epochs 1–12, falling to 2.9e-4 by epoch 18 \
+                 (per epoch, from the loss log) |"
+            ),
+        "the card gives the schedule the run really had: {card}"
+    );
     assert!(!www.join("tiny/samples.jpg").exists());
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(www.join("index.json")).unwrap()).unwrap();
