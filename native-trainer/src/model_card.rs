@@ -70,9 +70,12 @@ pub fn learning_rate_history(log: &[LossRecord], last_epoch: usize) -> Option<St
     // Stretches: a new one wherever the rate goes up.
     let mut stretches: Vec<Vec<(usize, f64)>> = Vec::new();
     for (epoch, lr) in epochs {
-        let previous = stretches.last().and_then(|stretch| stretch.last()).copied();
-        match (stretches.last_mut(), previous) {
-            (Some(stretch), Some((_, before))) if lr <= before || same(lr, before) => {
+        match stretches.last_mut() {
+            Some(stretch)
+                if stretch
+                    .last()
+                    .is_some_and(|&(_, before)| lr <= before || same(lr, before)) =>
+            {
                 stretch.push((epoch, lr))
             }
             _ => stretches.push(vec![(epoch, lr)]),
