@@ -8,7 +8,9 @@
 use burn::tensor::Device;
 use js_sys::Promise;
 use unpaired::backend::{AutoBackend, BackendRequest, auto_backend};
-use unpaired::web::{WebTranslator, image_data, select_backend, webgpu_adapter_facts};
+use unpaired::web::{
+    WebTranslator, check_manifest, image_data, select_backend, webgpu_adapter_facts,
+};
 use unpaired::{Direction, Translator};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -243,6 +245,30 @@ async fn javascript_api_errors_are_readable() {
         .await
         .unwrap_err();
     assert!(err.contains("HTTP 404"), "{err}");
+}
+
+#[wasm_bindgen_test]
+fn a_manifest_is_checked_before_its_weights_are_fetched() {
+    let checked = check_manifest(MANIFEST).map_err(message).unwrap();
+    assert!(checked.contains("\"a_to_b.bpk\""), "{checked}");
+
+    let newer = MANIFEST.replacen("\"format\": 1", "\"format\": 99", 1);
+    assert_ne!(newer, MANIFEST, "the fixture states its format");
+    let error = check_manifest(&newer).unwrap_err();
+    let name = error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()));
+    assert_eq!(name.as_deref(), Some("UnsupportedFormatError"));
+    assert!(message(error).contains("format 99"));
+
+    let elsewhere = MANIFEST.replacen("\"a_to_b.bpk\"", "\"../a_to_b.bpk\"", 1);
+    let error = check_manifest(&elsewhere).unwrap_err();
+    let name = error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()));
+    assert_eq!(name.as_deref(), Some("Error"));
+    assert!(message(error).contains("not a file beside the manifest"));
+    assert!(message(check_manifest("{").unwrap_err()).starts_with("model manifest is not valid"));
 }
 
 /// PyTorch (CPU) and our native Flex import agree within 1e-4 (the native parity test); WebGPU and

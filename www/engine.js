@@ -127,11 +127,20 @@ export class Engine {
 
   async loadModel(entry) {
     this.manifest = null;
+    const client = this.client;
+    // The translator reads the manifest first, so a model it cannot use is not downloaded.
+    const check = async (manifestText) => {
+      try {
+        await client.checkManifest(manifestText);
+      } catch (error) {
+        if (error instanceof Cancelled || translatorGone(error)) throw error;
+        throw manifestError(entry, error);
+      }
+    };
     const { manifestText, manifest, files } = await downloadModel(entry, (loaded, total) =>
-      this.hooks.progress(`Downloading the model “${entry.name}”…`, loaded, total));
+      this.hooks.progress(`Downloading the model “${entry.name}”…`, loaded, total), check);
     if (this.entry !== entry) throw new Cancelled();
     this.hooks.busy(`Preparing the model “${entry.name}”…`);
-    const client = this.client;
     try {
       await client.loadModel(manifestText, files);
     } catch (error) {
@@ -144,6 +153,18 @@ export class Engine {
     this.manifest = manifest;
     this.hooks.model({ entry, manifest });
   }
+}
+
+/** Why the translator refused a model's manifest, for the person who chose the model. */
+function manifestError(entry, error) {
+  if (error.name === 'UnsupportedFormatError') {
+    return new FriendlyError('model-load',
+      `The model “${entry.name}” was made by a newer version of Unpaired than this site runs: the site needs an update to use it. Choose another model.`,
+      error);
+  }
+  return new FriendlyError('model-load',
+    `The model “${entry.name}” could not be loaded: its description (manifest.json) is damaged. Choose another model.`,
+    error);
 }
 
 function startError(error) {

@@ -68,12 +68,15 @@ function cacheKey(url, sha256) {
 
 /**
  * Downloads a model's manifest and weights (from the cache when they are there).
- * `onProgress(loaded, total)` reports the bytes that really come over the network.
+ * `onProgress(loaded, total)` reports the bytes that really come over the network;
+ * `check(manifestText)` runs before any weights are fetched (a rejection stops the download).
+ * A weights file larger than the manifest says is not read past that size.
  * Resolves to `{ manifestText, manifest, files: { a_to_b, b_to_a }, downloaded }` with each
  * file as an ArrayBuffer (or null where the model has no such direction).
  */
-export async function downloadModel(entry, onProgress = () => {}) {
+export async function downloadModel(entry, onProgress = () => {}, check = async () => {}) {
   const manifestText = await fetchModelFile(entry, entry.manifestUrl, (response) => response.text());
+  await check(manifestText);
   let manifest;
   try {
     manifest = JSON.parse(manifestText);
@@ -102,7 +105,7 @@ export async function downloadModel(entry, onProgress = () => {}) {
   let done = 0;
   for (const file of missing) {
     files[file.direction] = await fetchModelFile(entry, file.url, (response) =>
-      readWithProgress(response, (bytes) => onProgress(done + bytes, total)));
+      readWithProgress(response, (bytes) => onProgress(done + bytes, total), file.bytes || Infinity));
     done += file.bytes;
     onProgress(done, total);
   }
@@ -150,12 +153,27 @@ async function fetchModelFile(entry, url, read) {
   try {
     return await read(response);
   } catch (error) {
+    if (error instanceof TooLarge) {
+      throw new FriendlyError('model-load', `The model “${entry.name}” could not be loaded: a file of it is larger than its description says, so its files do not belong together. Choose another model.`, error);
+    }
     throw new FriendlyError('model-load', `The download of the model “${entry.name}” was interrupted. Reload the page to try again.`, error);
   }
 }
 
-/** The body as one ArrayBuffer, reporting the bytes received at most every 100 ms. */
-async function readWithProgress(response, onBytes) {
+/** A download that went past the size its manifest gives. */
+class TooLarge extends Error {
+  constructor(url, limit) {
+    super(`${url} is larger than the ${limit} bytes its manifest gives`);
+    this.name = 'TooLarge';
+  }
+}
+
+/**
+ * The body as one ArrayBuffer, reporting the bytes received at most every 100 ms; fails with
+ * `TooLarge` (without reading on) once it is past `limit` bytes.
+ */
+async function readWithProgress(response, onBytes, limit = Infinity) {
+  if (Number(response.headers.get('content-length')) > limit) throw new TooLarge(response.url, limit);
   if (!response.body) return response.arrayBuffer();
   const reader = response.body.getReader();
   const chunks = [];
@@ -166,6 +184,10 @@ async function readWithProgress(response, onBytes) {
     if (done) break;
     chunks.push(value);
     received += value.byteLength;
+    if (received > limit) {
+      reader.cancel().catch(() => {});
+      throw new TooLarge(response.url, limit);
+    }
     const now = performance.now();
     if (now - reported > 100) {
       reported = now;

@@ -71,6 +71,14 @@ export class TranslatorClient {
     return this.info?.fallbackKind ?? null;
   }
 
+  /**
+   * Checks a model's manifest (JSON text) before its weights are downloaded; fails with an error
+   * named `UnsupportedFormatError` for a newer format than this translator reads.
+   */
+  checkManifest(manifestText) {
+    return this.request('checkManifest', { manifest: manifestText });
+  }
+
   /** Loads a model; `files` are ArrayBuffers, handed over to the worker (no longer usable here). */
   loadModel(manifestText, files) {
     const transfer = [files.a_to_b, files.b_to_a].filter(Boolean);

@@ -1,10 +1,10 @@
 // The translator runs here, in a worker, so a long translation on the CPU never freezes the page.
-// Messages in: { id, type: 'start' | 'load' | 'translate', ...arguments }; out: { id, ok, value }
-// or { id, ok: false, error: { name, message, fatal } }, and { type: 'progress', loaded, total }
-// while the WebAssembly downloads. `fatal` means this worker's WebAssembly is no longer usable (it
-// trapped), so the page must start a new worker.
+// Messages in: { id, type: 'start' | 'checkManifest' | 'load' | 'translate', ...arguments };
+// out: { id, ok, value } or { id, ok: false, error: { name, message, fatal } }, and
+// { type: 'progress', loaded, total } while the WebAssembly downloads. `fatal` means this
+// worker's WebAssembly is no longer usable (it trapped), so the page must start a new worker.
 
-import init, { Translator } from './pkg/unpaired.js';
+import init, { Translator, checkManifest } from './pkg/unpaired.js';
 import { CpuSplit, cpuThreads, singleThreadReason } from './cpu-split.js';
 
 let translator = null;
@@ -56,6 +56,11 @@ const handlers = {
       threads: translator.backend === 'cpu' ? (split?.threads ?? 1) : null,
       oneThreadReason: translator.backend === 'cpu' && !split ? oneThreadReason : null,
     };
+  },
+
+  /** Checks a model's manifest (JSON text) before its weights are downloaded. */
+  checkManifest({ manifest }) {
+    return { manifest: checkManifest(manifest) };
   },
 
   /** Loads a model: the manifest's JSON text and each direction's weights (ArrayBuffer or null). */

@@ -1,7 +1,9 @@
 //! The JavaScript API (wasm32 only): `Translator.create(backend)`, `loadModel`, `loadModelFromUrl`,
-//! `translate(imageData, direction)`. Every failure reaches JavaScript as an `Error` with a
-//! readable message (a lost GPU device as one named `DeviceLostError`); panics are reported to
-//! the console by `console_error_panic_hook`. Works on a page and in a worker.
+//! `translate(imageData, direction)`, and `checkManifest(text)` for a page that downloads a
+//! model's files itself. Every failure reaches JavaScript as an `Error` with a readable message
+//! (a lost GPU device as one named `DeviceLostError`, a manifest of a newer format as one named
+//! `UnsupportedFormatError`); panics are reported to the console by `console_error_panic_hook`.
+//! Works on a page and in a worker.
 //!
 //! How the backend is chosen is plain Rust in [`crate::backend`], tested natively.
 
@@ -12,7 +14,7 @@ pub use split::SplitJob;
 use {
     crate::backend::{AdapterFacts, AutoBackend, BackendRequest, Fallback, auto_backend},
     crate::image_io,
-    crate::manifest::{Direction, ModelManifest},
+    crate::manifest::{Direction, ManifestError, ModelManifest},
     crate::translator::{TranslateError, Translator},
     burn::tensor::Device,
     burn::tensor::wgpu::wgpu,
@@ -213,6 +215,23 @@ fn js_message(value: &JsValue) -> String {
 
 fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
+}
+
+/// Checks a model's manifest (its JSON text) before the page downloads the weights it names;
+/// returns it as this build writes it. A manifest of a newer format than this build reads fails
+/// with an `Error` named `UnsupportedFormatError` (the site needs an update, not a new download),
+/// any other problem with a plain `Error`.
+#[wasm_bindgen(js_name = checkManifest)]
+pub fn check_manifest(manifest_json: &str) -> Result<String, JsValue> {
+    match ModelManifest::from_json(manifest_json) {
+        Ok(manifest) => Ok(manifest.to_json()),
+        Err(error @ ManifestError::UnsupportedFormat(_)) => {
+            let js = js_sys::Error::new(&error.to_string());
+            js.set_name("UnsupportedFormatError");
+            Err(js.into())
+        }
+        Err(error) => Err(js_error(error)),
+    }
 }
 
 /// A translation error for JavaScript. A lost device becomes an `Error` named `DeviceLostError`

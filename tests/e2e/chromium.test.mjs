@@ -254,6 +254,28 @@ describe('the web app in headless Chromium', () => {
     await next.close();
   });
 
+  it('reads a model\'s manifest before its weights: a newer format is not downloaded, an oversized file not read', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    const choose = async (name) => {
+      await page.selectOption('#model', name);
+      await page.waitForFunction((wanted) => document.body.dataset.modelError === wanted && document.body.dataset.engine === 'ready', name, SLOW);
+      assert.equal(await page.evaluate(() => document.body.dataset.model), 'tiny', 'the model that works stays');
+    };
+
+    await choose('future');
+    await shot(page, '09b-model-newer-format');
+    assert.match(await alertText(page), /The model “future” was made by a newer version of Unpaired than this site runs/);
+    const asked = (path) => requests.some((url) => url.endsWith(path));
+    assert.ok(asked('/models/future/manifest.json'), 'its manifest was read');
+    assert.ok(!asked('/models/future/a_to_b.bpk'), 'the weights of a model that cannot be used are not downloaded');
+
+    await choose('oversized');
+    assert.match(await alertText(page), /The model “oversized” could not be loaded: a file of it is larger than its description says/);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await page.close();
+  });
+
   it('camera: live frames with a rate, mirror, pause, snapshot, and off when leaving', SLOW, async () => {
     const page = await openPage('?maxSide=256');
     await waitForEngine(page);

@@ -58,8 +58,9 @@ export const CARD_TITLE = '# tiny: a test model';
 
 /**
  * A models folder for the test server: `broken` (listed first; its weights are cut short, so it
- * fails its checksum) and `tiny` (the fixture model, with a model card), with `tiny` as the
- * index's default.
+ * fails its checksum), `tiny` (the fixture model, with a model card; the index's default),
+ * `future` (a manifest of a newer format) and `oversized` (its weights file has 64 KiB more than
+ * its manifest says).
  */
 export function prepareModels(dir = join(OUTPUT, 'models')) {
   rmSync(dir, { recursive: true, force: true });
@@ -71,8 +72,16 @@ export function prepareModels(dir = join(OUTPUT, 'models')) {
   mkdirSync(join(dir, 'broken'), { recursive: true });
   writeFileSync(join(dir, 'broken', 'manifest.json'), JSON.stringify({ ...manifest, name: 'broken' }, null, 2));
   writeFileSync(join(dir, 'broken', 'a_to_b.bpk'), readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')).subarray(0, 1000));
+  mkdirSync(join(dir, 'future'), { recursive: true });
+  writeFileSync(join(dir, 'future', 'manifest.json'), JSON.stringify({ ...manifest, name: 'future', format: 99 }, null, 2));
+  copyFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'), join(dir, 'future', 'a_to_b.bpk'));
+  mkdirSync(join(dir, 'oversized'), { recursive: true });
+  writeFileSync(join(dir, 'oversized', 'manifest.json'), JSON.stringify({ ...manifest, name: 'oversized' }, null, 2));
+  writeFileSync(join(dir, 'oversized', 'a_to_b.bpk'),
+    Buffer.concat([readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')), Buffer.alloc(64 * 1024)]));
   const entry = (name) => ({ name, path: `${name}/manifest.json`, domain_a: manifest.domain_a, domain_b: manifest.domain_b, directions: ['a_to_b'] });
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ default: 'tiny', models: [entry('broken'), entry('tiny')] }, null, 2));
+  const models = ['broken', 'tiny', 'future', 'oversized'].map(entry);
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ default: 'tiny', models }, null, 2));
   return dir;
 }
 
