@@ -1,7 +1,8 @@
 //! Writing a model for the web app: one burnpack file per direction, `manifest.json`, and the
-//! model's entry in the folder's `index.json`, each written to a temporary file and renamed so an
-//! interrupted export never leaves a half-written model; for a trained run also its model card
-//! ([`crate::model_card`]).
+//! model's entry in the folder's `index.json`; for a trained run also its model card
+//! ([`crate::model_card`]). Every file is prepared in memory and written to a temporary file
+//! first, and renamed into place only when all are written, so a failed or interrupted export
+//! never leaves a half-written model or new weights beside an old manifest.
 
 use std::path::{Path, PathBuf};
 
@@ -64,14 +65,24 @@ pub struct ModelIndex {
 
 /// Writes `model` into `dir` and lists it in `dir/../index.json`; returns the manifest.
 pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
+    let (manifest, weights) = prepare(model)?;
+    write_model(dir, &manifest, weights, &[], model.make_default)?;
+    Ok(manifest)
+}
+
+/// A file of a model, by its name in the model's folder, and its bytes.
+type ModelFile = (String, Vec<u8>);
+
+/// The model's manifest and weights files, in memory.
+fn prepare(model: &WebModel) -> Result<(ModelManifest, Vec<ModelFile>)> {
     let config = model
         .a_to_b
         .or(model.b_to_a)
         .context("a model needs at least one generator")?
         .config();
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut files = [None, None];
-    for (slot, (direction, generator)) in files.iter_mut().zip([
+    let mut files = Vec::new();
+    let mut described = [None, None];
+    for (slot, (direction, generator)) in described.iter_mut().zip([
         (Direction::AToB, model.a_to_b),
         (Direction::BToA, model.b_to_a),
     ]) {
@@ -82,10 +93,10 @@ pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
         );
         let bytes = weights::to_bytes(generator, model.precision)?;
         let file = format!("{}.bpk", direction.as_str());
-        write_atomically(&dir.join(&file), &bytes)?;
-        *slot = Some(WeightsFile::describe(file, &bytes));
+        *slot = Some(WeightsFile::describe(file.clone(), &bytes));
+        files.push((file, bytes));
     }
-    let [a_to_b, b_to_a] = files;
+    let [a_to_b, b_to_a] = described;
     let manifest = ModelManifest {
         format: MANIFEST_VERSION,
         name: model.name.clone(),
@@ -101,16 +112,50 @@ pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
         description: model.description.clone(),
         card: model.card.clone(),
     };
-    write_atomically(&dir.join("manifest.json"), manifest.to_json().as_bytes())?;
-    add_to_index(dir, &manifest, model.make_default)?;
-    Ok(manifest)
+    Ok((manifest, files))
 }
 
-/// Adds or replaces the model's entry in the `index.json` beside its folder.
-fn add_to_index(dir: &Path, manifest: &ModelManifest, make_default: bool) -> Result<()> {
+/// Writes a model into `dir`: `files`, then its manifest, then its entry in the `index.json`
+/// beside `dir`, all through [`write_all_or_nothing`], so a failure on the way (a full disk, a
+/// read-only file) leaves the model that was there whole; then removes the `stale` files (from
+/// an earlier export) from `dir`.
+fn write_model(
+    dir: &Path,
+    manifest: &ModelManifest,
+    files: Vec<ModelFile>,
+    stale: &[&str],
+    make_default: bool,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut targets: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, bytes)| (dir.join(name), bytes))
+        .collect();
+    targets.push((dir.join("manifest.json"), manifest.to_json().into_bytes()));
+    targets.extend(updated_index(dir, manifest, make_default)?);
+    write_all_or_nothing(&targets)?;
+    for name in stale {
+        match std::fs::remove_file(dir.join(name)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error)
+                    .with_context(|| format!("removing {}", dir.join(name).display()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The `index.json` beside `dir` with the model's entry added or replaced, and its path; `None`
+/// when `dir` has no parent folder.
+fn updated_index(
+    dir: &Path,
+    manifest: &ModelManifest,
+    make_default: bool,
+) -> Result<Option<(PathBuf, Vec<u8>)>> {
     let dir = dir.canonicalize()?;
     let (Some(parent), Some(folder)) = (dir.parent(), dir.file_name()) else {
-        return Ok(());
+        return Ok(None);
     };
     let index_path = parent.join("index.json");
     let mut index: ModelIndex = match std::fs::read_to_string(&index_path) {
@@ -133,7 +178,7 @@ fn add_to_index(dir: &Path, manifest: &ModelManifest, make_default: bool) -> Res
         index.default = Some(manifest.name.clone());
     }
     let text = serde_json::to_string_pretty(&index)? + "\n";
-    write_atomically(&index_path, text.as_bytes())
+    Ok(Some((index_path, text.into_bytes())))
 }
 
 /// `--name` becomes a folder name (of a run, of a web model): no separators, not `.` or `..`
@@ -148,11 +193,38 @@ pub fn ensure_plain_name(name: &str) -> Result<()> {
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut temporary = PathBuf::from(path);
-    temporary.as_mut_os_string().push(".partial");
+    let temporary = partial_path(path);
     std::fs::write(&temporary, bytes)
         .with_context(|| format!("writing {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes every file to a temporary file beside it first; only when all are written are they
+/// renamed into place, in the order given. When a write fails, the temporary files are removed
+/// and no file is replaced.
+pub fn write_all_or_nothing(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    let mut written: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let temporary = partial_path(path);
+        if let Err(error) = std::fs::write(&temporary, bytes) {
+            for partial in written.iter().chain([&temporary]) {
+                let _ = std::fs::remove_file(partial);
+            }
+            return Err(error).with_context(|| format!("writing {}", temporary.display()));
+        }
+        written.push(temporary);
+    }
+    for ((path, _), temporary) in files.iter().zip(&written) {
+        std::fs::rename(temporary, path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The temporary file beside `path` that is renamed over it.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut temporary = PathBuf::from(path);
+    temporary.as_mut_os_string().push(".partial");
+    temporary
 }
 
 /// Options of `export`.
@@ -237,47 +309,43 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             state.epoch, state.iterations, state.generator.n_blocks, state.generator.ngf
         )
     });
-    let manifest = export(
-        &WebModel {
-            name: args
-                .model_name
-                .clone()
-                .unwrap_or_else(|| args.run.name.clone()),
-            domain_a: args.domain_a.clone().unwrap_or(guess_a),
-            domain_b: args.domain_b.clone().unwrap_or(guess_b),
-            train_size: state.crop_size,
-            precision: args.precision.into(),
-            description: Some(description),
-            a_to_b: Some(&g_a),
-            b_to_a: Some(&g_b),
-            make_default: args.make_default,
-            card: Some(model_card::CARD_FILE.into()),
-        },
-        &out,
-    )?;
-    let samples = out.join(model_card::SAMPLES_FILE);
-    let scores = match &card_inputs {
-        Some((scores, grid)) => {
-            model_card::save_jpeg(grid, &samples)?;
-            Some(scores)
-        }
-        None => {
-            // A grid from an earlier export would not show this model.
-            let _ = std::fs::remove_file(&samples);
-            None
-        }
-    };
+    let make_default = args.make_default;
+    let (manifest, mut files) = prepare(&WebModel {
+        name: args
+            .model_name
+            .clone()
+            .unwrap_or_else(|| args.run.name.clone()),
+        domain_a: args.domain_a.clone().unwrap_or(guess_a),
+        domain_b: args.domain_b.clone().unwrap_or(guess_b),
+        train_size: state.crop_size,
+        precision: args.precision.into(),
+        description: Some(description),
+        a_to_b: Some(&g_a),
+        b_to_a: Some(&g_b),
+        make_default,
+        card: Some(model_card::CARD_FILE.into()),
+    })?;
     let log = crate::report::loss_log::LossLog::new(&args.run.run_dir()).read();
     let card = model_card::render(&model_card::CardFacts {
         manifest: &manifest,
         state: &state,
         options: options.as_ref(),
         log: &log,
-        scores,
+        scores: card_inputs.as_ref().map(|(scores, _)| scores),
         data_terms: args.data_terms.as_deref(),
         notes: args.notes.as_deref(),
     });
-    write_atomically(&out.join(model_card::CARD_FILE), card.as_bytes())?;
+    // A grid from an earlier export would not show this model: without one of its own, it goes.
+    let mut stale = Vec::new();
+    match &card_inputs {
+        Some((_, grid)) => files.push((
+            model_card::SAMPLES_FILE.into(),
+            model_card::jpeg_bytes(grid)?,
+        )),
+        None => stale.push(model_card::SAMPLES_FILE),
+    }
+    files.push((model_card::CARD_FILE.into(), card.into_bytes()));
+    write_model(&out, &manifest, files, &stale, make_default)?;
     Ok(manifest)
 }
 
@@ -300,7 +368,50 @@ fn read_scores(results: &Path) -> Result<SplitScores> {
 
 #[cfg(test)]
 mod tests {
-    use super::ensure_plain_name;
+    use super::{ensure_plain_name, write_all_or_nothing};
+
+    #[test]
+    fn a_failed_write_replaces_nothing_and_leaves_no_partial_files() {
+        let dir = std::env::temp_dir().join(format!("unpaired-write-all-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let weights = dir.join("a_to_b.bpk");
+        let manifest = dir.join("manifest.json");
+        std::fs::write(&weights, b"old weights").unwrap();
+        std::fs::write(&manifest, b"old manifest").unwrap();
+
+        // The third file cannot be written (its folder does not exist).
+        let unwritable = dir.join("missing-folder").join("index.json");
+        let error = write_all_or_nothing(&[
+            (weights.clone(), b"new weights".to_vec()),
+            (manifest.clone(), b"new manifest".to_vec()),
+            (unwritable, b"new index".to_vec()),
+        ])
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("missing-folder"), "{error:#}");
+        assert_eq!(std::fs::read(&weights).unwrap(), b"old weights");
+        assert_eq!(std::fs::read(&manifest).unwrap(), b"old manifest");
+        let mut left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a_to_b.bpk", "manifest.json"]);
+
+        write_all_or_nothing(&[
+            (weights.clone(), b"new weights".to_vec()),
+            (manifest.clone(), b"new manifest".to_vec()),
+        ])
+        .unwrap();
+        assert_eq!(std::fs::read(&weights).unwrap(), b"new weights");
+        assert_eq!(std::fs::read(&manifest).unwrap(), b"new manifest");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            2,
+            "no partial files"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn names_must_be_plain_folder_names() {

@@ -311,13 +311,13 @@ pub fn sample_grid(results: &Path, rows: usize) -> Result<RgbImage> {
     Ok(grid)
 }
 
-/// Writes the grid as a JPEG (quality 85).
-pub fn save_jpeg(image: &RgbImage, path: &Path) -> Result<()> {
+/// The grid as a JPEG file's bytes (quality 85).
+pub fn jpeg_bytes(image: &RgbImage) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85)
         .encode_image(image)
         .context("encoding the sample grid")?;
-    crate::export::write_atomically(path, &bytes)
+    Ok(bytes)
 }
 
 #[cfg(test)]
