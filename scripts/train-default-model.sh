@@ -7,9 +7,9 @@
 #   bash scripts/train-default-model.sh export   `test --eval` of the latest snapshot, then its
 #        export as www/models/horse2zebra-small (the app's preselected model) with MODEL_CARD.md
 # Data: $DATAROOT (default ../shared/datasets/horse2zebra); the run: target/runs/$RUN (default
-# h2z_cpu); the trainer: target/release/native-trainer (built when missing). The recipe is the
-# paper's (LSGAN, λ 10, identity 0.5, pool 50, Adam 2e-4/0.5, batch 1, paper-scale 286 loads)
-# on a network small enough for a CPU: ResNet-6, ngf 16, ndf 32, random 128² crops.
+# h2z_cpu); the trainer: target/release/native-trainer (brought up to date by each command).
+# The recipe is the paper's (LSGAN, λ 10, identity 0.5, pool 50, Adam 2e-4/0.5, batch 1,
+# paper-scale 286 loads) on a CPU-sized network: ResNet-6, ngf 16, ndf 32, random 128² crops.
 # The FID weights for `export`: bash scripts/fetch-fid-weights.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,10 @@ log=$runs/$run.log
 pidfile=$runs/$run.pid
 
 running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# Built (or brought up to date: a few seconds when it is) before each use, so `export` never runs
+# a trainer older than the source.
 need_trainer() {
-  [[ -x $bin ]] || cargo build --release -p native-trainer
+  cargo build --release -p native-trainer
 }
 
 case ${1:-} in

@@ -24,6 +24,16 @@ pub enum Precision {
     F16,
 }
 
+impl Precision {
+    /// The name in a manifest: `f32` or `f16`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F16 => "f16",
+        }
+    }
+}
+
 /// Why weights could not be loaded or saved.
 #[derive(Debug, Error)]
 pub enum WeightsError {

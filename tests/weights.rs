@@ -237,3 +237,11 @@ fn files_without_our_metadata_still_get_named_shape_errors() {
         "names the tensor: {err}"
     );
 }
+
+#[test]
+fn precision_names_are_the_manifests_spelling() {
+    for precision in [Precision::F32, Precision::F16] {
+        let json = serde_json::to_string(&precision).unwrap();
+        assert_eq!(json, format!("\"{}\"", precision.as_str()));
+    }
+}

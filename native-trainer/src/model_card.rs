@@ -177,11 +177,9 @@ pub fn render(facts: &CardFacts) -> String {
          reflection padding; one per direction ({a} → {b} and {b} → {a}) |\n",
         generator.n_blocks, generator.ngf
     );
-    // Spelled as in manifest.json.
-    let precision = serde_json::json!(manifest.precision);
     card += &format!(
         "| Weights | one burnpack file per direction, {}, {:.1} MB each |\n",
-        precision.as_str().unwrap_or("?"),
+        manifest.precision.as_str(),
         file_bytes as f64 / 1e6
     );
     card += &format!(
