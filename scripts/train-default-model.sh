@@ -4,8 +4,9 @@
 #   bash scripts/train-default-model.sh start    starts (or continues) the run as a daemon
 #   bash scripts/train-default-model.sh status   the last epoch lines and the newest losses
 #   bash scripts/train-default-model.sh stop     stops it (the epoch under way is lost)
-#   bash scripts/train-default-model.sh export   `test --eval` of the latest snapshot, then its
-#        export as www/models/horse2zebra-small (the app's preselected model) with MODEL_CARD.md
+#   bash scripts/train-default-model.sh export   `test --eval` of the latest snapshot (EPOCH=N:
+#        epoch N's), then its export with MODEL_CARD.md as www/models/horse2zebra-small (the
+#        app's preselected model)
 # Data: $DATAROOT (default ../shared/datasets/horse2zebra); the run: target/runs/$RUN (default
 # h2z_cpu); the trainer: target/release/native-trainer (brought up to date by each command).
 # The recipe is the paper's (LSGAN, λ 10, identity 0.5, pool 50, Adam 2e-4/0.5, batch 1,
@@ -61,17 +62,20 @@ case ${1:-} in
     ;;
   export)
     need_trainer
-    epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$runs/$run/latest/state.json")
-    "$bin" test --dataroot "$dataroot" --name "$run" --checkpoints-dir "$runs" \
+    snapshot=${EPOCH:-latest}
+    [[ $snapshot == latest ]] || snapshot=epoch_$snapshot
+    [[ -f $runs/$run/$snapshot/state.json ]] || { echo "no snapshot $runs/$run/$snapshot" >&2; exit 1; }
+    epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$runs/$run/$snapshot/state.json")
+    "$bin" test --dataroot "$dataroot" --name "$run" --checkpoints-dir "$runs" --epoch "${EPOCH:-latest}" \
       --results-dir target/results --device flex --eval --quiet
-    "$bin" export --name "$run" --checkpoints-dir "$runs" --out www/models/horse2zebra-small \
-      --model-name horse2zebra --default --results "target/results/$run/test_latest" \
+    "$bin" export --name "$run" --checkpoints-dir "$runs" --epoch "${EPOCH:-latest}" --out www/models/horse2zebra-small \
+      --model-name horse2zebra --default --results "target/results/$run/test_${EPOCH:-latest}" \
       --description "A small, early horse ↔ zebra model (ResNet-6, ngf 16, $epoch epochs) trained on a CPU by Unpaired's native-trainer on the horse2zebra photos (ImageNet-derived: research use only)." \
       --notes "Trained with scripts/train-default-model.sh, a few epochs per session on 2 CPU cores. Epochs 1–9 (2,100 iterations) were an earlier smoke run on at most 400 photos per domain loaded at 143² (random 128² crops), which this run continued; from epoch 10 on, every training photo, loaded at 286² (the paper's scale, so 256² test photos are at the training scale). The schedule changed between sessions to fit them (see the Learning rate row): 16 epochs at the full rate and 6 of linear decay, then warm restarts, each a linear decay from 1.8e-4 (9/10 of the full rate) over 9 epochs (23–31, 32–40). The paper trains a ResNet-9 (ngf 64) for 200 epochs on 256² crops: this model is far from that, and its scores say so." \
       --data-terms "horse2zebra (Zhu et al. 2017) is built from ImageNet photos of the wild horse and zebra classes; each photo stays under its owner's copyright, and ImageNet's terms allow non-commercial research and educational use only. Treat this model as research use only. The sample grid shows four test photos of each domain for evaluation."
     ;;
   *)
-    sed -n 2,13p "$0"
+    sed -n 2,14p "$0"
     exit 2
     ;;
 esac
