@@ -247,6 +247,15 @@ async fn javascript_api_errors_are_readable() {
     assert!(err.contains("HTTP 404"), "{err}");
 }
 
+/// The name and message of a rejected manifest's `Error`.
+fn refusal(manifest: &str) -> (String, String) {
+    let error = check_manifest(manifest).unwrap_err();
+    let name = error
+        .dyn_ref::<js_sys::Error>()
+        .map_or_else(String::new, |e| String::from(e.name()));
+    (name, message(error))
+}
+
 #[wasm_bindgen_test]
 fn a_manifest_is_checked_before_its_weights_are_fetched() {
     let checked = check_manifest(MANIFEST).map_err(message).unwrap();
@@ -254,21 +263,16 @@ fn a_manifest_is_checked_before_its_weights_are_fetched() {
 
     let newer = MANIFEST.replacen("\"format\": 1", "\"format\": 99", 1);
     assert_ne!(newer, MANIFEST, "the fixture states its format");
-    let error = check_manifest(&newer).unwrap_err();
-    let name = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()));
-    assert_eq!(name.as_deref(), Some("UnsupportedFormatError"));
-    assert!(message(error).contains("format 99"));
+    let (name, text) = refusal(&newer);
+    assert_eq!(name, "UnsupportedFormatError");
+    assert!(text.contains("format 99"), "{text}");
 
     let elsewhere = MANIFEST.replacen("\"a_to_b.bpk\"", "\"../a_to_b.bpk\"", 1);
-    let error = check_manifest(&elsewhere).unwrap_err();
-    let name = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()));
-    assert_eq!(name.as_deref(), Some("Error"));
-    assert!(message(error).contains("not a file beside the manifest"));
-    assert!(message(check_manifest("{").unwrap_err()).starts_with("model manifest is not valid"));
+    let (name, text) = refusal(&elsewhere);
+    assert_eq!(name, "Error");
+    assert!(text.contains("not a file beside the manifest"), "{text}");
+    let (_, text) = refusal("{");
+    assert!(text.starts_with("model manifest is not valid"), "{text}");
 }
 
 /// PyTorch (CPU) and our native Flex import agree within 1e-4 (the native parity test); WebGPU and
