@@ -187,19 +187,11 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
 
     // `export` → the web crate's loader → the same translation as the checkpoint's G_A.
     let www = dir.path().join("www/models");
-    let manifest = export::run(&ExportArgs {
-        run: SnapshotArgs::latest("tiny", &checkpoints),
-        out: Some(www.join("tiny")),
-        model_name: None,
-        precision: PrecisionArg::F32,
-        domain_a: None,
-        domain_b: None,
-        description: None,
-        make_default: true,
-        results: None,
-        data_terms: None,
-        notes: None,
-    })
+    let manifest = export::run(&export_args_without_results(
+        "tiny",
+        &checkpoints,
+        &www.join("tiny"),
+    ))
     .unwrap();
     assert_eq!(
         (manifest.domain_a.as_str(), manifest.domain_b.as_str()),
@@ -309,6 +301,44 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         (grid.width(), grid.height()),
         (4 * 128 + 6 * 4, 4 * 128 + 5 * 4)
     );
+
+    // Exported again without scores: the earlier grid goes (it would not show this export), the
+    // files still belong together, and no temporary file is left behind.
+    export::run(&ExportArgs {
+        results: None,
+        ..export_args_without_results("tiny", &checkpoints, &www.join("tiny"))
+    })
+    .unwrap();
+    assert!(!www.join("tiny/samples.jpg").exists());
+    let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();
+    assert!(!card.contains("samples.jpg"), "{card}");
+    load_web_model(&www.join("tiny"));
+    let mut names: Vec<String> = std::fs::read_dir(www.join("tiny"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["MODEL_CARD.md", "a_to_b.bpk", "b_to_a.bpk", "manifest.json"]
+    );
+}
+
+/// `export --default` of a run's latest snapshot into `out`, in f32, with no scores.
+fn export_args_without_results(name: &str, checkpoints: &Path, out: &Path) -> ExportArgs {
+    ExportArgs {
+        run: SnapshotArgs::latest(name, checkpoints),
+        out: Some(out.to_path_buf()),
+        model_name: None,
+        precision: PrecisionArg::F32,
+        domain_a: None,
+        domain_b: None,
+        description: None,
+        make_default: true,
+        results: None,
+        data_terms: None,
+        notes: None,
+    }
 }
 
 /// Every parameter of a module, by path.
