@@ -173,7 +173,10 @@ class TooLarge extends Error {
  * `TooLarge` (without reading on) once it is past `limit` bytes.
  */
 async function readWithProgress(response, onBytes, limit = Infinity) {
-  if (Number(response.headers.get('content-length')) > limit) throw new TooLarge(response.url, limit);
+  if (Number(response.headers.get('content-length')) > limit) {
+    response.body?.cancel().catch(() => {});
+    throw new TooLarge(response.url, limit);
+  }
   if (!response.body) return response.arrayBuffer();
   const reader = response.body.getReader();
   const chunks = [];
