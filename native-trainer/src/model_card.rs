@@ -156,16 +156,30 @@ pub fn render(facts: &CardFacts) -> String {
     let opt = |key: &str| option(*options, key);
     // The rates the run really had; without a loss log, the schedule of its latest session.
     let history = learning_rate_history(log, state.epoch);
+    // A log past the snapshot's epoch: an earlier snapshot of a run that went on, whose latest
+    // session's schedule is not the one this snapshot was trained with.
+    let went_on_to = log
+        .iter()
+        .map(|r| r.epoch)
+        .max()
+        .filter(|&last| last > state.epoch);
     let total_epochs = match (
+        went_on_to,
         options.and_then(|o| o.get("n_epochs")?.as_u64()),
         options.and_then(|o| o.get("n_epochs_decay")?.as_u64()),
     ) {
-        (Some(constant), Some(decay)) if history.is_none() => format!(
+        (Some(last), ..) => format!(" (an earlier snapshot: the run went on to epoch {last})"),
+        (None, Some(constant), Some(decay)) if history.is_none() => format!(
             " of {} ({constant} at the initial rate, then {decay} of linear decay to 0)",
             constant + decay
         ),
-        (Some(constant), Some(decay)) => format!(" of {}", constant + decay),
+        (None, Some(constant), Some(decay)) => format!(" of {}", constant + decay),
         _ => String::new(),
+    };
+    // With the rates from the log, its row says them; the latest session's `lr` would not.
+    let rate = match history {
+        Some(_) => String::new(),
+        None => format!(" lr {}", opt("lr")),
     };
     let mut card = format!("# {}: {a} ↔ {b}\n\n", manifest.name);
     if let Some(description) = &manifest.description {
@@ -196,15 +210,19 @@ pub fn render(facts: &CardFacts) -> String {
         opt("dataroot")
     );
     card += &format!(
-        "| Recipe | {} loss, cycle λ {} / {}, identity {} × λ, history pool {}, Adam lr {} \
-         β1 {}, batch {}; images {} to {} then random {}² crops{} |\n",
+        "| Recipe | {} loss, cycle λ {} / {}, identity {} × λ, history pool {}, Adam{rate} \
+         β1 {}{}, batch {}; images {} to {} then random {}² crops{} |\n",
         opt("gan_mode"),
         opt("lambda_a"),
         opt("lambda_b"),
         opt("lambda_identity"),
         opt("pool_size"),
-        opt("lr"),
         opt("beta1"),
+        if history.is_some() {
+            " (rates below)"
+        } else {
+            ""
+        },
         opt("batch_size"),
         opt("preprocess"),
         opt("load_size"),

@@ -322,6 +322,25 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         names,
         ["MODEL_CARD.md", "a_to_b.bpk", "b_to_a.bpk", "manifest.json"]
     );
+
+    // An earlier snapshot's card tells its own schedule, not the latest session's.
+    let earlier = dir.path().join("earlier/models/tiny");
+    export::run(&ExportArgs {
+        run: SnapshotArgs {
+            epoch: "12".into(),
+            ..SnapshotArgs::latest("tiny", &checkpoints)
+        },
+        ..export_args_without_results("tiny", &checkpoints, &earlier)
+    })
+    .unwrap();
+    let card = std::fs::read_to_string(earlier.join("MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("| Trained | epoch 12 (an earlier snapshot: the run went on to epoch 18);")
+            && card.contains("| Learning rate | 2.0e-3 over epochs 1–12 (per epoch")
+            && card.contains("Adam β1 0.5 (rates below)")
+            && !card.contains("Adam lr"),
+        "{card}"
+    );
 }
 
 /// `export --default` of a run's latest snapshot into `out`, in f32, with no scores.
