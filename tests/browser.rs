@@ -133,7 +133,6 @@ async fn javascript_api_translates_image_data_at_its_size() {
         );
         translator
             .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
-            .map_err(JsValue::from)
             .unwrap();
         let pixels = input();
         let data = image_data(&pixels).unwrap();
@@ -220,16 +219,21 @@ async fn javascript_api_errors_are_readable() {
     let err = message(
         translator
             .load_model(MANIFEST, Some(b"garbage".to_vec()), Some(B_TO_A.to_vec()))
-            .unwrap_err()
-            .into(),
+            .unwrap_err(),
     );
     assert!(err.contains("damaged or incomplete"), "{err}");
-    let err = message(translator.load_model("{", None, None).unwrap_err().into());
+    let err = message(translator.load_model("{", None, None).unwrap_err());
     assert!(err.starts_with("model manifest is not valid"), "{err}");
+    let newer = MANIFEST.replacen("\"format\": 1", "\"format\": 99", 1);
+    let err = translator.load_model(&newer, None, None).unwrap_err();
+    assert_eq!(
+        error_name(&err),
+        "UnsupportedFormatError",
+        "named as checkManifest names it"
+    );
 
     translator
         .load_model(MANIFEST, Some(A_TO_B.to_vec()), Some(B_TO_A.to_vec()))
-        .map_err(JsValue::from)
         .unwrap();
     let err = await_promise(translator.translate(image.clone(), "sideways".into()))
         .await
@@ -247,13 +251,17 @@ async fn javascript_api_errors_are_readable() {
     assert!(err.contains("HTTP 404"), "{err}");
 }
 
+/// The `name` of a thrown `Error` (empty for anything else).
+fn error_name(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map_or_else(String::new, |e| String::from(e.name()))
+}
+
 /// The name and message of a rejected manifest's `Error`.
 fn refusal(manifest: &str) -> (String, String) {
     let error = check_manifest(manifest).unwrap_err();
-    let name = error
-        .dyn_ref::<js_sys::Error>()
-        .map_or_else(String::new, |e| String::from(e.name()));
-    (name, message(error))
+    (error_name(&error), message(error))
 }
 
 #[wasm_bindgen_test]

@@ -217,21 +217,24 @@ fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
 }
 
+/// A manifest that cannot be used, for JavaScript, from every entry point that reads one: a
+/// newer format than this build reads is an `Error` named `UnsupportedFormatError` (the site
+/// needs an update, not a new download), any other problem a plain `Error`.
+fn manifest_error(error: ManifestError) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    if let ManifestError::UnsupportedFormat(_) = error {
+        js.set_name("UnsupportedFormatError");
+    }
+    js.into()
+}
+
 /// Checks a model's manifest (its JSON text) before the page downloads the weights it names;
-/// returns it as this build writes it. A manifest of a newer format than this build reads fails
-/// with an `Error` named `UnsupportedFormatError` (the site needs an update, not a new download),
-/// any other problem with a plain `Error`.
+/// returns it as this build writes it. Fails as [`manifest_error`] says.
 #[wasm_bindgen(js_name = checkManifest)]
 pub fn check_manifest(manifest_json: &str) -> Result<String, JsValue> {
-    match ModelManifest::from_json(manifest_json) {
-        Ok(manifest) => Ok(manifest.to_json()),
-        Err(error @ ManifestError::UnsupportedFormat(_)) => {
-            let js = js_sys::Error::new(&error.to_string());
-            js.set_name("UnsupportedFormatError");
-            Err(js.into())
-        }
-        Err(error) => Err(js_error(error)),
-    }
+    ModelManifest::from_json(manifest_json)
+        .map(|manifest| manifest.to_json())
+        .map_err(manifest_error)
 }
 
 /// A translation error for JavaScript. A lost device becomes an `Error` named `DeviceLostError`
@@ -337,13 +340,12 @@ impl WebTranslator {
         manifest_json: &str,
         a_to_b: Option<Vec<u8>>,
         b_to_a: Option<Vec<u8>>,
-    ) -> Result<String, JsError> {
-        let manifest =
-            ModelManifest::from_json(manifest_json).map_err(|e| JsError::new(&e.to_string()))?;
+    ) -> Result<String, JsValue> {
+        let manifest = ModelManifest::from_json(manifest_json).map_err(manifest_error)?;
         let mut inner = self.inner.borrow_mut();
         let model = inner
             .load_model(manifest, a_to_b, b_to_a)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+            .map_err(js_error)?;
         Ok(model.manifest.to_json())
     }
 
@@ -355,7 +357,7 @@ impl WebTranslator {
         future_to_promise(async move {
             let base = absolute_url(&url)?;
             let text = fetch_text(&base).await?;
-            let manifest = ModelManifest::from_json(&text).map_err(js_error)?;
+            let manifest = ModelManifest::from_json(&text).map_err(manifest_error)?;
             let a_to_b = fetch_weights(&manifest, Direction::AToB, &base).await?;
             let b_to_a = fetch_weights(&manifest, Direction::BToA, &base).await?;
             let mut inner = inner.borrow_mut();
