@@ -191,21 +191,19 @@ pub fn ensure_plain_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: the one-file
+/// case of [`write_all_or_nothing`].
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temporary = partial_path(path);
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+    write_all_or_nothing(&[(path, bytes)])
 }
 
 /// Writes every file to a temporary file beside it first; only when all are written are they
 /// renamed into place, in the order given. When a write fails, the temporary files are removed
 /// and no file is replaced.
-pub fn write_all_or_nothing(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn write_all_or_nothing(files: &[(impl AsRef<Path>, impl AsRef<[u8]>)]) -> Result<()> {
     let mut written: Vec<PathBuf> = Vec::with_capacity(files.len());
     for (path, bytes) in files {
-        let temporary = partial_path(path);
+        let temporary = partial_path(path.as_ref());
         if let Err(error) = std::fs::write(&temporary, bytes) {
             for partial in written.iter().chain([&temporary]) {
                 let _ = std::fs::remove_file(partial);
@@ -215,6 +213,7 @@ pub fn write_all_or_nothing(files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
         written.push(temporary);
     }
     for ((path, _), temporary) in files.iter().zip(&written) {
+        let path = path.as_ref();
         std::fs::rename(temporary, path).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
@@ -309,7 +308,6 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             state.epoch, state.iterations, state.generator.n_blocks, state.generator.ngf
         )
     });
-    let make_default = args.make_default;
     let (manifest, mut files) = prepare(&WebModel {
         name: args
             .model_name
@@ -322,7 +320,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         description: Some(description),
         a_to_b: Some(&g_a),
         b_to_a: Some(&g_b),
-        make_default,
+        make_default: args.make_default,
         card: Some(model_card::CARD_FILE.into()),
     })?;
     let log = crate::report::loss_log::LossLog::new(&args.run.run_dir()).read();
@@ -345,7 +343,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         None => stale.push(model_card::SAMPLES_FILE),
     }
     files.push((model_card::CARD_FILE.into(), card.into_bytes()));
-    write_model(&out, &manifest, files, &stale, make_default)?;
+    write_model(&out, &manifest, files, &stale, args.make_default)?;
     Ok(manifest)
 }
 
