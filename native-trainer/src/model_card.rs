@@ -177,9 +177,9 @@ pub fn render(facts: &CardFacts) -> String {
         _ => String::new(),
     };
     // With the rates from the log, its row says them; the latest session's `lr` would not.
-    let rate = match history {
-        Some(_) => String::new(),
-        None => format!(" lr {}", opt("lr")),
+    let adam = match history {
+        Some(_) => format!("Adam β1 {} (rates below)", opt("beta1")),
+        None => format!("Adam lr {} β1 {}", opt("lr"), opt("beta1")),
     };
     let mut card = format!("# {}: {a} ↔ {b}\n\n", manifest.name);
     if let Some(description) = &manifest.description {
@@ -210,19 +210,13 @@ pub fn render(facts: &CardFacts) -> String {
         opt("dataroot")
     );
     card += &format!(
-        "| Recipe | {} loss, cycle λ {} / {}, identity {} × λ, history pool {}, Adam{rate} \
-         β1 {}{}, batch {}; images {} to {} then random {}² crops{} |\n",
+        "| Recipe | {} loss, cycle λ {} / {}, identity {} × λ, history pool {}, {adam}, \
+         batch {}; images {} to {} then random {}² crops{} |\n",
         opt("gan_mode"),
         opt("lambda_a"),
         opt("lambda_b"),
         opt("lambda_identity"),
         opt("pool_size"),
-        opt("beta1"),
-        if history.is_some() {
-            " (rates below)"
-        } else {
-            ""
-        },
         opt("batch_size"),
         opt("preprocess"),
         opt("load_size"),
