@@ -63,14 +63,14 @@ case ${1:-} in
     ;;
   export)
     need_trainer
-    snapshot=${EPOCH:-latest}
-    [[ $snapshot == latest ]] || snapshot=epoch_$snapshot
-    [[ -f $runs/$run/$snapshot/state.json ]] || { echo "no snapshot $runs/$run/$snapshot" >&2; exit 1; }
-    epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$runs/$run/$snapshot/state.json")
-    "$bin" test --dataroot "$dataroot" --name "$run" --checkpoints-dir "$runs" --epoch "${EPOCH:-latest}" \
+    which=${EPOCH:-latest}   # as `--epoch` takes it: latest or N
+    snapshot=$runs/$run/$([[ $which == latest ]] && echo latest || echo "epoch_$which")
+    [[ -f $snapshot/state.json ]] || { echo "no snapshot $snapshot" >&2; exit 1; }
+    epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$snapshot/state.json")
+    "$bin" test --dataroot "$dataroot" --name "$run" --checkpoints-dir "$runs" --epoch "$which" \
       --results-dir target/results --device flex --eval --quiet
-    "$bin" export --name "$run" --checkpoints-dir "$runs" --epoch "${EPOCH:-latest}" --out www/models/horse2zebra-small \
-      --model-name horse2zebra --default --results "target/results/$run/test_${EPOCH:-latest}" \
+    "$bin" export --name "$run" --checkpoints-dir "$runs" --epoch "$which" --out www/models/horse2zebra-small \
+      --model-name horse2zebra --default --results "target/results/$run/test_$which" \
       --description "A small, early horse ↔ zebra model (ResNet-6, ngf 16, $epoch epochs) trained on a CPU by Unpaired's native-trainer on the horse2zebra photos (ImageNet-derived: research use only)." \
       --notes "Trained with scripts/train-default-model.sh, a few epochs per session on 2 CPU cores. Epochs 1–9 (2,100 iterations) were an earlier smoke run on at most 400 photos per domain loaded at 143² (random 128² crops), which this run continued; from epoch 10 on, every training photo, loaded at 286² (the paper's scale, so 256² test photos are at the training scale). The schedule changed between sessions to fit them: the paper's constant rate then linear decay, shortened, followed by warm restarts (the Learning rate row gives each stretch). The paper trains a ResNet-9 (ngf 64) for 200 epochs on 256² crops: this model is far from that, and its scores say so." \
       --data-terms "horse2zebra (Zhu et al. 2017) is built from ImageNet photos of the wild horse and zebra classes; each photo stays under its owner's copyright, and ImageNet's terms allow non-commercial research and educational use only. Treat this model as research use only. The sample grid shows four test photos of each domain for evaluation."
