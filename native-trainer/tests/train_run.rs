@@ -304,10 +304,11 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
 
     // Exported again without scores: the earlier grid goes (it would not show this export), the
     // files still belong together, and no temporary file is left behind.
-    export::run(&ExportArgs {
-        results: None,
-        ..export_args_without_results("tiny", &checkpoints, &www.join("tiny"))
-    })
+    export::run(&export_args_without_results(
+        "tiny",
+        &checkpoints,
+        &www.join("tiny"),
+    ))
     .unwrap();
     assert!(!www.join("tiny/samples.jpg").exists());
     let card = std::fs::read_to_string(www.join("tiny/MODEL_CARD.md")).unwrap();

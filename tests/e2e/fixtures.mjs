@@ -2,7 +2,7 @@
 // imported from PyTorch (tests/fixtures/pytorch/web), its input image, and the native translation
 // of that image; a models folder for the test server; small PNGs made on the spot.
 
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
@@ -65,20 +65,18 @@ export const CARD_TITLE = '# tiny: a test model';
 export function prepareModels(dir = join(OUTPUT, 'models')) {
   rmSync(dir, { recursive: true, force: true });
   const manifest = JSON.parse(readFileSync(join(PYTORCH, 'web', 'manifest.json'), 'utf8'));
-  mkdirSync(join(dir, 'tiny'), { recursive: true });
-  copyFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'), join(dir, 'tiny', 'a_to_b.bpk'));
-  writeFileSync(join(dir, 'tiny', 'manifest.json'), JSON.stringify({ ...manifest, card: 'MODEL_CARD.md' }, null, 2));
+  const weights = readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'));
+  /** A model folder: the fixture's manifest with `changes`, and `bytes` as its `a_to_b.bpk`. */
+  const addModel = (name, changes, bytes) => {
+    mkdirSync(join(dir, name), { recursive: true });
+    writeFileSync(join(dir, name, 'manifest.json'), JSON.stringify({ ...manifest, ...changes }, null, 2));
+    writeFileSync(join(dir, name, 'a_to_b.bpk'), bytes);
+  };
+  addModel('tiny', { card: 'MODEL_CARD.md' }, weights);
   writeFileSync(join(dir, 'tiny', 'MODEL_CARD.md'), `${CARD_TITLE}\n\nRandom weights imported from PyTorch, for tests.\n`);
-  mkdirSync(join(dir, 'broken'), { recursive: true });
-  writeFileSync(join(dir, 'broken', 'manifest.json'), JSON.stringify({ ...manifest, name: 'broken' }, null, 2));
-  writeFileSync(join(dir, 'broken', 'a_to_b.bpk'), readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')).subarray(0, 1000));
-  mkdirSync(join(dir, 'future'), { recursive: true });
-  writeFileSync(join(dir, 'future', 'manifest.json'), JSON.stringify({ ...manifest, name: 'future', format: 99 }, null, 2));
-  copyFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'), join(dir, 'future', 'a_to_b.bpk'));
-  mkdirSync(join(dir, 'oversized'), { recursive: true });
-  writeFileSync(join(dir, 'oversized', 'manifest.json'), JSON.stringify({ ...manifest, name: 'oversized' }, null, 2));
-  writeFileSync(join(dir, 'oversized', 'a_to_b.bpk'),
-    Buffer.concat([readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk')), Buffer.alloc(64 * 1024)]));
+  addModel('broken', { name: 'broken' }, weights.subarray(0, 1000));
+  addModel('future', { name: 'future', format: 99 }, weights);
+  addModel('oversized', { name: 'oversized' }, Buffer.concat([weights, Buffer.alloc(64 * 1024)]));
   const entry = (name) => ({ name, path: `${name}/manifest.json`, domain_a: manifest.domain_a, domain_b: manifest.domain_b, directions: ['a_to_b'] });
   const models = ['broken', 'tiny', 'future', 'oversized'].map(entry);
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ default: 'tiny', models }, null, 2));
