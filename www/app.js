@@ -48,6 +48,7 @@ const current = () => ({
   maxSide: Number(ui.maxSide.value),
   modelName: loaded?.name ?? 'model',
   mirror: settings.mirror,
+  camera: settings.camera,
 });
 const onViewChange = (view) => {
   settings.view = view;
@@ -66,6 +67,10 @@ const camera = new CameraMode({
   onMirrorChange: (mirror) => {
     settings.mirror = mirror;
     saveSetting('mirror', mirror);
+  },
+  onCameraChange: (deviceId) => {
+    settings.camera = deviceId;
+    saveSetting('camera', deviceId);
   },
 });
 

@@ -1,6 +1,6 @@
 // The camera: frames translated one after another for as long as the camera mode is open, with a
-// frames-per-second readout, a mirror toggle, pause, and a snapshot to download. Leaving the mode
-// switches the camera off.
+// frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
+// mirror toggle, pause, and a snapshot to download. Leaving the mode switches the camera off.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, paint, toPng } from './images.js';
@@ -14,10 +14,10 @@ const RATE_WINDOW = 10;
 export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean },
-   *           onMirrorChange: (mirror: boolean) => void }} options
+   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, camera: ?string },
+   *           onMirrorChange: (mirror: boolean) => void, onCameraChange: (deviceId: string) => void }} options
    */
-  constructor({ engine, status, compare, settings, onMirrorChange }) {
+  constructor({ engine, status, compare, settings, onMirrorChange, onCameraChange }) {
     this.engine = engine;
     this.status = status;
     this.compare = compare;
@@ -26,6 +26,9 @@ export class CameraMode {
     this.rate = $('fps');
     this.pauseButton = $('camera-pause');
     this.mirror = $('mirror');
+    this.choice = $('camera-choice');
+    this.sources = $('camera-source');
+    this.onCameraChange = onCameraChange;
     this.grab = document.createElement('canvas');
     this.stream = null;
     this.session = 0; // bumped on every start and stop, so a stale loop ends
@@ -42,6 +45,11 @@ export class CameraMode {
     });
     this.pauseButton.addEventListener('click', () => this.setPaused(!this.paused));
     $('snapshot').addEventListener('click', () => this.snapshot());
+    this.sources.addEventListener('change', () => this.switchTo(this.sources.value));
+    // A camera plugged in or out while the mode is open.
+    navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+      if (this.running) this.listCameras();
+    });
     window.addEventListener('pagehide', () => this.stop());
   }
 
@@ -49,26 +57,36 @@ export class CameraMode {
     return this.stream !== null;
   }
 
-  /** Switches the camera on and starts translating its frames. */
-  async start() {
+  /** The camera in use (its `deviceId`), or null. */
+  get deviceId() {
+    return this.stream?.getVideoTracks()[0]?.getSettings().deviceId ?? null;
+  }
+
+  /**
+   * Switches the camera on and starts translating its frames: the camera `deviceId` (only that
+   * one when `exact`; else another if it cannot start, see `openCamera`). Resolves to whether the
+   * camera is on.
+   */
+  async start({ deviceId = this.settings().camera, exact = false } = {}) {
     const session = ++this.session;
     this.setPaused(false);
     this.frames = 0;
+    this.rate.dataset.frames = '0';
     this.times = [];
     this.showRate('Starting the camera…');
     let stream;
     try {
-      stream = await openCamera();
+      stream = await openCamera(deviceId, exact);
     } catch (error) {
       if (session === this.session) {
         this.showRate('Camera off');
         this.status.error(error, 'The camera could not be started.');
       }
-      return;
+      return false;
     }
     if (session !== this.session) {
       stopTracks(stream); // left camera mode while the browser was asking
-      return;
+      return false;
     }
     this.stream = stream;
     document.body.dataset.camera = 'on';
@@ -78,16 +96,52 @@ export class CameraMode {
     } catch (error) {
       this.stop();
       this.status.error(new FriendlyError('camera-busy', 'The camera started but shows no picture. Close other apps that use it and try again.', error));
-      return;
+      return false;
     }
     this.showRate('Waiting for the first frame…');
     this.status.say('The camera is on: each frame is translated here, on your device.');
     this.loop(session);
+    this.listCameras();
+    return true;
   }
 
-  /** Switches the camera off. */
-  stop() {
-    if (this.stream) this.status.say('The camera is off.');
+  /**
+   * Uses the camera `deviceId` from now on (kept for the next visit). If it cannot start, says why
+   * and goes back to the camera that was on.
+   */
+  async switchTo(deviceId) {
+    const previous = this.deviceId;
+    if (deviceId === previous) return;
+    this.stop({ quiet: true });
+    const session = this.session + 1; // the one `start` opens
+    if (await this.start({ deviceId, exact: true })) {
+      this.onCameraChange(deviceId);
+    } else if (session === this.session && previous) {
+      await this.start({ deviceId: previous }); // still in camera mode: the camera that worked
+    }
+  }
+
+  /**
+   * Fills the list of cameras (their names are known once access is granted); it shows only
+   * when there is a choice.
+   */
+  async listCameras() {
+    let cameras = [];
+    try {
+      cameras = (await navigator.mediaDevices.enumerateDevices())
+        .filter((device) => device.kind === 'videoinput' && device.deviceId);
+    } catch {
+      // no list: the camera in use stays the only one offered
+    }
+    this.sources.replaceChildren(...cameras.map((camera, i) => new Option(camera.label || `Camera ${i + 1}`, camera.deviceId)));
+    const current = this.deviceId;
+    if (current) this.sources.value = current;
+    this.choice.hidden = cameras.length < 2;
+  }
+
+  /** Switches the camera off; `quiet` when another one is about to start. */
+  stop({ quiet = false } = {}) {
+    if (this.stream && !quiet) this.status.say('The camera is off.');
     this.session += 1;
     if (this.wake) this.wake();
     if (this.stream) stopTracks(this.stream);
@@ -167,16 +221,29 @@ export class CameraMode {
   }
 }
 
-async function openCamera() {
+/**
+ * A stream from the camera `deviceId`: only that one when `exact`; else that one if it starts (a
+ * choice kept from an earlier visit may be unplugged or busy), or the front camera. Browsers may
+ * ignore a preferred (`ideal`) deviceId, so the kept one is asked for exactly first.
+ */
+async function openCamera(deviceId, exact) {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new FriendlyError('camera-unavailable', 'This browser does not allow the camera here. Use photos instead.',
       new Error('navigator.mediaDevices.getUserMedia is missing (an insecure page?)'));
   }
+  const open = (choice) => navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 640 }, height: { ideal: 480 }, ...choice },
+    audio: false,
+  });
   try {
-    return await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' },
-      audio: false,
-    });
+    if (deviceId) {
+      try {
+        return await open({ deviceId: { exact: deviceId } });
+      } catch (error) {
+        if (exact || ['NotAllowedError', 'SecurityError'].includes(error?.name)) throw error;
+      }
+    }
+    return await open({ facingMode: 'user' });
   } catch (error) {
     switch (error?.name) {
       case 'NotAllowedError':

@@ -15,6 +15,7 @@ const DEFAULTS = Object.freeze({
   view: 'side',
   mirror: true,
   model: null,
+  camera: null, // the deviceId of the camera chosen last
 });
 
 function valid(key, value) {
@@ -24,6 +25,7 @@ function valid(key, value) {
     case 'view': return VIEWS.includes(value);
     case 'mirror': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
+    case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     default: return false;
   }
 }

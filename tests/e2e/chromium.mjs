@@ -1,5 +1,6 @@
 // Debian's Chromium driven by playwright-core (which never downloads a browser): WebGPU through
-// SwiftShader's software Vulkan, and a fake camera that is allowed without asking.
+// SwiftShader's software Vulkan, and two fake cameras (fake_device_0 and fake_device_1, 640×480)
+// that are allowed without asking.
 
 import { chromium } from 'playwright-core';
 
@@ -9,7 +10,7 @@ const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
-  '--use-fake-device-for-media-stream',
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
 ];
 

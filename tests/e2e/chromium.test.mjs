@@ -320,6 +320,71 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('camera: lists the cameras, switches between them, keeps the choice, and keeps the one that works', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // no choice kept yet
+    const page = await openPage('?maxSide=256', own);
+    await waitForEngine(page);
+    const camera = () => page.evaluate(() => {
+      const track = document.querySelector('#video').srcObject?.getVideoTracks()[0];
+      const select = document.querySelector('#camera-source');
+      return {
+        track: track?.label ?? null,
+        chosen: select.selectedOptions[0]?.textContent ?? null,
+        offered: [...select.options].map((option) => option.textContent),
+        shown: !document.querySelector('#camera-choice').hidden,
+      };
+    });
+    // Two translated frames from the camera `label`, which the list shows as the one in use.
+    const framesFrom = (label) => page.waitForFunction((l) => document.querySelector('#video').srcObject?.getVideoTracks()[0]?.label === l
+      && document.querySelector('#camera-source').selectedOptions[0]?.textContent === l
+      && Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, label, SLOW);
+
+    await page.click('#mode-camera');
+    await framesFrom('fake_device_0');
+    assert.deepEqual(await camera(), { track: 'fake_device_0', chosen: 'fake_device_0', offered: ['fake_device_0', 'fake_device_1'], shown: true });
+
+    await page.evaluate(() => { window.firstTracks = document.querySelector('#video').srcObject.getTracks(); });
+    await page.selectOption('#camera-source', { label: 'fake_device_1' });
+    await framesFrom('fake_device_1');
+    assert.deepEqual(await page.evaluate(() => window.firstTracks.map((track) => track.readyState)), ['ended'], 'the first camera is released');
+    await shot(page, '10b-camera-choice');
+
+    await page.reload();
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    await framesFrom('fake_device_1'); // the choice is kept
+
+    // A camera that cannot start (busy in another app): the page says so and goes on with the one that works.
+    await page.evaluate(() => {
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await open(constraints);
+        if (stream.getVideoTracks()[0].label === 'fake_device_0') {
+          stream.getTracks().forEach((track) => track.stop());
+          throw new DOMException('Could not start video source', 'NotReadableError');
+        }
+        return stream;
+      };
+    });
+    await page.selectOption('#camera-source', { label: 'fake_device_0' });
+    await page.locator('#alert').waitFor({ state: 'visible' });
+    assert.match(await alertText(page), /another app may be using it/);
+    await framesFrom('fake_device_1');
+    assert.deepEqual(await camera(), { track: 'fake_device_1', chosen: 'fake_device_1', offered: ['fake_device_0', 'fake_device_1'], shown: true });
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings')).camera),
+      await page.evaluate(() => document.querySelector('#video').srcObject.getVideoTracks()[0].getSettings().deviceId),
+      'the camera kept for the next visit is still the one that works');
+
+    // The kept camera is gone (unplugged): the page starts another and says nothing.
+    await page.evaluate(() => localStorage.setItem('unpaired.settings', JSON.stringify({ camera: 'unplugged' })));
+    await page.reload();
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    await framesFrom('fake_device_0');
+    assert.ok(await page.isHidden('#alert'), 'no error for a kept camera that is gone');
+    await own.close();
+  });
+
   it('camera: says so when access is denied', SLOW, async () => {
     const denied = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     await denied.addInitScript(() => {
@@ -332,6 +397,7 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '12-camera-denied');
     assert.match(await alertText(page), /The camera is blocked\. Allow camera access/);
     assert.equal(await page.textContent('#fps'), 'Camera off');
+    assert.ok(await page.isHidden('#camera-choice'), 'no list of cameras without access to them');
     await denied.close();
   });
 
