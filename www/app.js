@@ -48,6 +48,7 @@ const current = () => ({
   maxSide: Number(ui.maxSide.value),
   modelName: loaded?.name ?? 'model',
   mirror: settings.mirror,
+  mirrorBack: settings.mirrorBack,
   camera: settings.camera,
 });
 const onViewChange = (view) => {
@@ -64,9 +65,9 @@ const camera = new CameraMode({
   status,
   compare: cameraCompare,
   settings: current,
-  onMirrorChange: (mirror) => {
-    settings.mirror = mirror;
-    saveSetting('mirror', mirror);
+  onMirrorChange: (key, mirror) => {
+    settings[key] = mirror;
+    saveSetting(key, mirror);
   },
   onCameraChange: (deviceId) => {
     settings.camera = deviceId;

@@ -1,6 +1,7 @@
 // The camera: frames translated one after another for as long as the camera mode is open, with a
 // frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
-// mirror toggle, pause, and a snapshot to download. Leaving the mode switches the camera off.
+// mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
+// mirrored at first), pause, and a snapshot to download. Leaving the mode switches the camera off.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, paint, toPng } from './images.js';
@@ -14,8 +15,9 @@ const RATE_WINDOW = 10;
 export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, camera: ?string },
-   *           onMirrorChange: (mirror: boolean) => void, onCameraChange: (deviceId: string) => void }} options
+   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string },
+   *           onMirrorChange: (key: 'mirror' | 'mirrorBack', mirror: boolean) => void,
+   *           onCameraChange: (deviceId: string) => void }} options
    */
   constructor({ engine, status, compare, settings, onMirrorChange, onCameraChange }) {
     this.engine = engine;
@@ -37,11 +39,10 @@ export class CameraMode {
     this.frames = 0;
     this.times = [];
 
-    this.mirror.checked = settings().mirror;
-    compare.setMirror(this.mirror.checked);
+    this.showMirror();
     this.mirror.addEventListener('change', () => {
       compare.setMirror(this.mirror.checked);
-      onMirrorChange(this.mirror.checked);
+      onMirrorChange(this.mirrorKey, this.mirror.checked);
     });
     this.pauseButton.addEventListener('click', () => this.setPaused(!this.paused));
     $('snapshot').addEventListener('click', () => this.snapshot());
@@ -60,6 +61,21 @@ export class CameraMode {
   /** The camera in use (its `deviceId`), or null. */
   get deviceId() {
     return this.stream?.getVideoTracks()[0]?.getSettings().deviceId ?? null;
+  }
+
+  /**
+   * The setting that says whether the camera in use is mirrored: `mirrorBack` for a camera facing
+   * away from the person (what a phone's back camera reports), `mirror` for any other.
+   */
+  get mirrorKey() {
+    const facing = this.stream?.getVideoTracks()[0]?.getSettings().facingMode;
+    return facing === 'environment' ? 'mirrorBack' : 'mirror';
+  }
+
+  /** Sets the mirror toggle and the view to the choice for the camera in use. */
+  showMirror() {
+    this.mirror.checked = this.settings()[this.mirrorKey];
+    this.compare.setMirror(this.mirror.checked);
   }
 
   /**
@@ -89,6 +105,7 @@ export class CameraMode {
       return false;
     }
     this.stream = stream;
+    this.showMirror();
     document.body.dataset.camera = 'on';
     this.video.srcObject = stream;
     try {

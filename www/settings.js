@@ -13,7 +13,8 @@ const DEFAULTS = Object.freeze({
   // (the networks are trained on 256-pixel crops; they work at any size).
   maxSide: 512,
   view: 'side',
-  mirror: true,
+  mirror: true, // a camera facing the person (or one that does not say): shown as in a mirror
+  mirrorBack: false, // a camera facing away (a phone's back camera): shown as it is
   model: null,
   camera: null, // the deviceId of the camera chosen last
 });
@@ -23,7 +24,8 @@ function valid(key, value) {
     case 'backend': return BACKENDS.includes(value);
     case 'maxSide': return MAX_SIDES.includes(value);
     case 'view': return VIEWS.includes(value);
-    case 'mirror': return typeof value === 'boolean';
+    case 'mirror':
+    case 'mirrorBack': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     default: return false;

@@ -320,8 +320,16 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('camera: lists the cameras, switches between them, keeps the choice, and keeps the one that works', SLOW, async () => {
+  it('camera: lists the cameras, switches between them, keeps the choice, keeps the one that works, mirrors only the front', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // no choice kept yet
+    // The second fake camera faces away from the person, as a phone's back camera says it does.
+    await own.addInitScript(() => {
+      const settings = MediaStreamTrack.prototype.getSettings;
+      MediaStreamTrack.prototype.getSettings = function () {
+        const own = settings.call(this);
+        return this.label === 'fake_device_1' ? { ...own, facingMode: 'environment' } : own;
+      };
+    });
     const page = await openPage('?maxSide=256', own);
     await waitForEngine(page);
     const camera = () => page.evaluate(() => {
@@ -339,20 +347,32 @@ describe('the web app in headless Chromium', () => {
       && document.querySelector('#camera-source').selectedOptions[0]?.textContent === l
       && Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, label, SLOW);
 
+    // Whether the toggle is on and the view mirrored.
+    const mirror = () => page.evaluate(() => ({
+      checked: document.querySelector('#mirror').checked,
+      shown: document.querySelector('#camera-view .compare').classList.contains('mirrored'),
+    }));
+
     await page.click('#mode-camera');
     await framesFrom('fake_device_0');
     assert.deepEqual(await camera(), { track: 'fake_device_0', chosen: 'fake_device_0', offered: ['fake_device_0', 'fake_device_1'], shown: true });
+    assert.deepEqual(await mirror(), { checked: true, shown: true }, 'a camera facing the person is mirrored at first');
 
     await page.evaluate(() => { window.firstTracks = document.querySelector('#video').srcObject.getTracks(); });
     await page.selectOption('#camera-source', { label: 'fake_device_1' });
     await framesFrom('fake_device_1');
     assert.deepEqual(await page.evaluate(() => window.firstTracks.map((track) => track.readyState)), ['ended'], 'the first camera is released');
+    assert.deepEqual(await mirror(), { checked: false, shown: false }, 'a camera facing away is shown as it is');
     await shot(page, '10b-camera-choice');
+    await page.click('#mirror'); // mirrored from now on, for cameras facing away only
+    assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings'))),
+      { camera: await page.evaluate(() => document.querySelector('#camera-source').value), mirrorBack: true });
 
     await page.reload();
     await waitForEngine(page);
     await page.click('#mode-camera');
     await framesFrom('fake_device_1'); // the choice is kept
+    assert.deepEqual(await mirror(), { checked: true, shown: true }, 'the mirror choice for cameras facing away is kept');
 
     // A camera that cannot start (busy in another app): the page says so and goes on with the one that works.
     await page.evaluate(() => {
@@ -382,6 +402,7 @@ describe('the web app in headless Chromium', () => {
     await page.click('#mode-camera');
     await framesFrom('fake_device_0');
     assert.ok(await page.isHidden('#alert'), 'no error for a kept camera that is gone');
+    assert.deepEqual(await mirror(), { checked: true, shown: true }, 'the front camera\'s own mirror choice');
     await own.close();
   });
 
