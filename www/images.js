@@ -2,9 +2,16 @@
 // the person allows, and saving a canvas as a PNG download.
 
 import { FriendlyError } from './errors.js';
+import { declaredSize, HEADER_BYTES } from './image-header.js';
 
 /** The generator needs at least this many pixels on each side. */
 export const MIN_SIDE = 8;
+
+/**
+ * A picture of more pixels than this that the browser fails to open is taken to be too large for
+ * it, not damaged (Chromium and Firefox open 400 megapixels and refuse 1,600 without saying why).
+ */
+const LARGE_PIXELS = 50e6;
 
 /** Formats browsers commonly decode: a failure on one of these means a damaged file. */
 const COMMON_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/avif', 'image/x-icon', 'image/vnd.microsoft.icon'];
@@ -23,10 +30,24 @@ export async function decodeFile(file) {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (error) {
+    const size = await sizeOf(file);
+    if (size && size.width * size.height > LARGE_PIXELS) {
+      const megapixels = Math.round(size.width * size.height / 1e6).toLocaleString('en');
+      throw new FriendlyError('too-large', `“${name}” is ${size.width} × ${size.height} pixels (${megapixels} megapixels): more than this browser can open. Scale it down (4,000 pixels on the longest side is plenty) and try again.`, error);
+    }
     if (!type || COMMON_TYPES.includes(type)) {
       throw new FriendlyError('damaged-image', `“${name}” could not be opened: the file seems damaged or incomplete.`, error);
     }
     throw new FriendlyError('unsupported-image', `This browser cannot open “${name}” (${type}). Try a JPEG or PNG.`, error);
+  }
+}
+
+/** The size the file's header declares, or null. */
+async function sizeOf(file) {
+  try {
+    return declaredSize(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+  } catch {
+    return null; // the file can no longer be read
   }
 }
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
 import {
-  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
+  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -216,7 +216,7 @@ describe('the web app in headless Chromium', () => {
     await next.close();
   });
 
-  it('explains a damaged file, a file that is not a picture, and a picture too small', SLOW, async () => {
+  it('explains a damaged file, a file that is not a picture, a picture too small, and one too large to open', SLOW, async () => {
     const page = await openPage();
     await waitForEngine(page);
     const damaged = { name: 'damaged.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG).subarray(0, 100) };
@@ -231,6 +231,25 @@ describe('the web app in headless Chromium', () => {
 
     assert.equal(await translateFile(page, { name: 'dot.png', mimeType: 'image/png', buffer: makePng(4, 4) }), 'error');
     assert.match(await alertText(page), /too small to translate/);
+
+    // 1.6 gigapixels, a valid PNG of 1.7 MB: Chromium refuses to decode it without saying why.
+    assert.equal(await translateFile(page, { name: 'panorama.png', mimeType: 'image/png', buffer: makeLargePng(40000, 40000) }), 'error');
+    await shot(page, '08b-too-large');
+    assert.match(await alertText(page), /“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\. Scale it down/);
+
+    // The header sizes of Chromium's own JPEG and WebP files (large enough to have a lot of header).
+    const sizes = await page.evaluate(async () => {
+      const { declaredSize } = await import(new URL('image-header.js', location.href));
+      const canvas = Object.assign(document.createElement('canvas'), { width: 321, height: 123 });
+      canvas.getContext('2d').fillRect(10, 10, 50, 50);
+      const sizeAs = async (type, quality) => {
+        const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+        return { type: blob.type, ...declaredSize(new Uint8Array(await blob.arrayBuffer())) };
+      };
+      return [await sizeAs('image/jpeg', 0.9), await sizeAs('image/webp', 0.9), await sizeAs('image/webp', 1)];
+    });
+    for (const size of sizes) assert.deepEqual(size, { type: size.type, width: 321, height: 123 }, `${size.type}'s header`);
+    assert.deepEqual(sizes.map((size) => size.type), ['image/jpeg', 'image/webp', 'image/webp']);
 
     // The page carries on: the next good photo is translated and the message goes away.
     assert.equal(await translateFile(page, INPUT_PNG), 'done');

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, OUTPUT, PIXEL_TOLERANCE, prepareModels } from './fixtures.mjs';
+import { compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 import { Firefox } from './webdriver.mjs';
 
@@ -61,6 +61,16 @@ describe('the web app in headless Firefox', () => {
     const threads = await firefox.execute('return crossOriginIsolated ? Math.min(navigator.hardwareConcurrency, 4) : 1');
     assert.equal(state.threads, String(threads));
     await translateLikeNative(`firefox automatic (CPU, ${threads} threads)`);
+
+    // A picture Firefox will not decode (1.6 gigapixels) is called too large, not damaged; the
+    // translated photo stays in the list.
+    const panorama = join(OUTPUT, 'panorama.png');
+    writeFileSync(panorama, makeLargePng(40000, 40000));
+    await firefox.chooseFile('#file', panorama);
+    await firefox.waitFor("return document.body.dataset.photo === 'error'");
+    assert.match(await firefox.execute("return document.getElementById('alert-text').textContent"),
+      /^“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\./);
+    assert.equal(await firefox.execute("return document.querySelectorAll('#history-list li').length"), 1, 'the earlier translation is kept');
   });
 
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync } from 'node:zlib';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUTPUT = join(ROOT, 'test-output', 'e2e');
@@ -120,6 +120,61 @@ export function makePng(width, height, colour = (x, y) => [x * 40 % 256, y * 40 
     chunk('IDAT', deflateSync(rows)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/**
+ * A valid mid-grey PNG of `width × height`, however large, made without holding its pixels: a
+ * band of `band` rows is compressed on its own and ends in a full flush, so the same bytes repeated
+ * decompress to the whole picture. `height` must be a multiple of `band`.
+ */
+export function makeLargePng(width, height, band = 64) {
+  if (height % band !== 0) throw new Error(`height ${height} is not a multiple of ${band}`);
+  const rows = Buffer.alloc(band * (1 + width), 0x80); // 8-bit grey
+  for (let y = 0; y < band; y++) rows[y * (1 + width)] = 0; // filter: none
+  const packed = deflateRawSync(rows, { finishFlush: constants.Z_FULL_FLUSH });
+  const bandAdler = adler32(rows);
+  let adler = bandAdler;
+  for (let i = 1; i < height / band; i++) adler = adler32Combine(adler, bandAdler, rows.length);
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32BE(adler);
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  const zlib = Buffer.concat([
+    Buffer.from([0x78, 0x01]), // deflate, 32 KiB window
+    ...Array(height / band).fill(packed),
+    Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), // an empty final block
+    trailer,
+  ]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const ADLER_BASE = 65521;
+
+function adler32(bytes) {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    a = (a + bytes[i]) % ADLER_BASE;
+    b = (b + a) % ADLER_BASE;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** The Adler-32 of two byte runs one after the other, from theirs (zlib's adler32_combine). */
+function adler32Combine(first, second, secondLength) {
+  const rem = secondLength % ADLER_BASE;
+  const a1 = first & 0xffff;
+  const b1 = first >>> 16;
+  const a = (a1 + (second & 0xffff) + ADLER_BASE - 1) % ADLER_BASE;
+  const b = (rem * a1 + b1 + (second >>> 16) + ADLER_BASE - rem) % ADLER_BASE;
+  return ((b << 16) | a) >>> 0;
 }
 
 /** Width and height from a PNG's header, or null if it is not a PNG. */
