@@ -85,6 +85,20 @@ export function paint(canvas, image) {
   canvas.getContext('2d').putImageData(image, 0, 0);
 }
 
+/** Draws a PNG (from `toPng`) into `canvas`, at its size, and returns its pixels. */
+export async function drawPng(canvas, png) {
+  const bitmap = await createImageBitmap(png, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  try {
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    return context.getImageData(0, 0, bitmap.width, bitmap.height);
+  } finally {
+    bitmap.close();
+  }
+}
+
 /** The canvas as a PNG, mirrored left-right if asked. */
 export function toPng(canvas, { mirror = false } = {}) {
   let source = canvas;

@@ -2,11 +2,14 @@
 // other; shown beside their original; each kept in a list to look at again or download.
 
 import { Cancelled } from './errors.js';
-import { decodeFile, download, drawScaled, paint, resultName, toPng } from './images.js';
+import { decodeFile, download, drawPng, drawScaled, fitWithin, paint, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** The longest side of a thumbnail in the list, in pixels (shown at 4rem: sharp at 2× zoom). */
+const THUMBNAIL_SIDE = 128;
 
 export class PhotoMode {
   /**
@@ -149,32 +152,54 @@ export class PhotoMode {
     download(await toPng(this.compare.output), resultName(name, modelName, direction));
   }
 
+  /**
+   * Adds the photo just translated (what the two canvases show) to the list. The list keeps each
+   * photo and its translation as PNG files, which the browser may hold outside the page's memory,
+   * and a small thumbnail: a long list of large photos does not use up the tab's memory.
+   */
   addToHistory(entry) {
-    const snapshot = { ...entry };
+    const { name, file, modelName, direction } = entry;
+    // Copies of both canvases are taken now; a failed encoding is told when the photo is asked for.
+    const saved = { input: toPng(this.compare.input), output: toPng(this.compare.output) };
+    for (const png of Object.values(saved)) png.catch(() => {});
     const item = document.createElement('li');
     const thumbnail = document.createElement('canvas');
-    paint(thumbnail, snapshot.output);
+    const { width, height } = fitWithin(this.compare.output.width, this.compare.output.height, THUMBNAIL_SIDE);
+    Object.assign(thumbnail, { width, height });
+    const context = thumbnail.getContext('2d');
+    context.imageSmoothingQuality = 'high';
+    context.drawImage(this.compare.output, 0, 0, width, height);
     thumbnail.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
-    label.textContent = snapshot.name;
+    label.textContent = name;
     const show = document.createElement('button');
     show.type = 'button';
     show.className = 'quiet';
     show.textContent = 'Show';
-    show.setAttribute('aria-label', `Show ${snapshot.name}`);
-    show.addEventListener('click', () => {
-      this.current = snapshot;
-      paint(this.compare.input, snapshot.input);
-      paint(this.compare.output, snapshot.output);
-      this.view.hidden = false;
+    show.setAttribute('aria-label', `Show ${name}`);
+    show.addEventListener('click', async () => {
+      document.body.dataset.photo = 'working';
+      try {
+        const [input, output] = await Promise.all([drawPng(this.compare.input, await saved.input), drawPng(this.compare.output, await saved.output)]);
+        this.current = { name, file, modelName, direction, input, output };
+        this.view.hidden = false;
+        document.body.dataset.photo = 'done';
+      } catch (error) {
+        this.fail(error);
+      }
     });
     const save = document.createElement('button');
     save.type = 'button';
     save.className = 'quiet';
     save.textContent = 'Download';
-    save.setAttribute('aria-label', `Download the translation of ${snapshot.name}`);
-    save.addEventListener('click', async () =>
-      download(await toPng(thumbnail), resultName(snapshot.name, snapshot.modelName, snapshot.direction)));
+    save.setAttribute('aria-label', `Download the translation of ${name}`);
+    save.addEventListener('click', async () => {
+      try {
+        download(await saved.output, resultName(name, modelName, direction));
+      } catch (error) {
+        this.fail(error);
+      }
+    });
     const actions = document.createElement('div');
     actions.append(show, save);
     item.append(thumbnail, label, actions);

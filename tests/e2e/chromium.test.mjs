@@ -45,6 +45,7 @@ async function assertMatchesNative(page, label) {
   assert.ok(worst <= PIXEL_TOLERANCE, `${label}: pixels differ from the native translation by ${worst} levels`);
 }
 
+const canvasSize = (page, selector) => page.locator(selector).evaluate((canvas) => ({ width: canvas.width, height: canvas.height }));
 const alertText = (page) => page.locator('#alert-text').textContent();
 const noticeText = (page) => page.locator('#notice-text').textContent();
 
@@ -143,7 +144,7 @@ describe('the web app in headless Chromium', () => {
     await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
     await page.setInputFiles('#file', [
       { name: 'input.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) },
-      { name: 'second.png', mimeType: 'image/png', buffer: makePng(64, 48) },
+      { name: 'second.png', mimeType: 'image/png', buffer: makePng(300, 200) },
       { name: 'third.png', mimeType: 'image/png', buffer: makePng(40, 56) },
     ]);
     await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
@@ -152,8 +153,23 @@ describe('the web app in headless Chromium', () => {
     assert.deepEqual(names, ['third.png', 'second.png', 'input.png']);
     const { width, height } = await canvasPixels(page, '#photo-output');
     assert.deepEqual({ width, height }, { width: 40, height: 56 }, 'the last one is shown');
+    assert.deepEqual(await canvasSize(page, '#history-list li:nth-child(2) canvas'), { width: 128, height: 85 },
+      'the list keeps a thumbnail, not the whole picture');
+
+    await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
     await page.getByRole('button', { name: 'Show input.png' }).click();
+    await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
     await assertMatchesNative(page, 'shown again from the list');
+    const decoded = await page.evaluate(async (bytes) => {
+      const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+      const context = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height }).getContext('2d');
+      context.drawImage(bitmap, 0, 0);
+      return Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data);
+    }, [...readFileSync(INPUT_PNG)]);
+    assert.deepEqual((await canvasPixels(page, '#photo-input')).rgba, decoded, 'with its original beside it, pixel for pixel');
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the translation of second.png' }).click()]);
+    assert.equal(saved.suggestedFilename(), 'second-tiny-a_to_b.png');
+    assert.deepEqual(pngSize(readFileSync(await saved.path())), { width: 300, height: 200 }, 'the whole translation is downloaded from the list');
     await page.close();
   });
 
