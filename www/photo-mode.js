@@ -183,6 +183,7 @@ export class PhotoMode {
         const [input, output] = await Promise.all([drawPng(this.compare.input, await saved.input), drawPng(this.compare.output, await saved.output)]);
         this.current = { name, file, modelName, direction, input, output };
         this.view.hidden = false;
+        this.status.say(`“${name}” (${output.width} × ${output.height}) as translated before.`);
         document.body.dataset.photo = 'done';
       } catch (error) {
         this.fail(error);

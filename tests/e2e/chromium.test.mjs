@@ -160,6 +160,7 @@ describe('the web app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Show input.png' }).click();
     await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
     await assertMatchesNative(page, 'shown again from the list');
+    assert.equal(await page.textContent('#status-text'), '“input.png” (48 × 40) as translated before.');
     const decoded = await page.evaluate(async (bytes) => {
       const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
       const context = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height }).getContext('2d');
