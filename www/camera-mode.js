@@ -58,9 +58,14 @@ export class CameraMode {
     return this.stream !== null;
   }
 
+  /** What the camera in use says of itself (`deviceId`, `facingMode`, …); empty with none. */
+  get trackSettings() {
+    return this.stream?.getVideoTracks()[0]?.getSettings() ?? {};
+  }
+
   /** The camera in use (its `deviceId`), or null. */
   get deviceId() {
-    return this.stream?.getVideoTracks()[0]?.getSettings().deviceId ?? null;
+    return this.trackSettings.deviceId ?? null;
   }
 
   /**
@@ -68,8 +73,7 @@ export class CameraMode {
    * away from the person (what a phone's back camera reports), `mirror` for any other.
    */
   get mirrorKey() {
-    const facing = this.stream?.getVideoTracks()[0]?.getSettings().facingMode;
-    return facing === 'environment' ? 'mirrorBack' : 'mirror';
+    return this.trackSettings.facingMode === 'environment' ? 'mirrorBack' : 'mirror';
   }
 
   /** Sets the mirror toggle and the view to the choice for the camera in use. */

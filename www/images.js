@@ -69,13 +69,19 @@ export function drawScaled(source, sourceWidth, sourceHeight, canvas, maxSide, n
     throw new FriendlyError('too-small', `${name} is too small to translate (${sourceWidth} × ${sourceHeight} pixels, or less once scaled to ${maxSide} pixels); it needs at least ${MIN_SIDE} × ${MIN_SIDE}.`,
       new Error(`scaled size ${width}×${height}`));
   }
+  return drawFitted(source, sourceWidth, sourceHeight, canvas, maxSide).getImageData(0, 0, width, height);
+}
+
+/** Draws `source` into `canvas`, scaled down to `maxSide` (any size), and returns the canvas's context. */
+export function drawFitted(source, sourceWidth, sourceHeight, canvas, maxSide) {
+  const { width, height } = fitWithin(sourceWidth, sourceHeight, maxSide);
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
   const context = canvas.getContext('2d', { willReadFrequently: true });
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = 'high';
   context.drawImage(source, 0, 0, width, height);
-  return context.getImageData(0, 0, width, height);
+  return context;
 }
 
 /** Shows an ImageData in a canvas of its size. */

@@ -2,7 +2,7 @@
 // other; shown beside their original; each kept in a list to look at again or download.
 
 import { Cancelled } from './errors.js';
-import { decodeFile, download, drawPng, drawScaled, fitWithin, paint, resultName, toPng } from './images.js';
+import { decodeFile, download, drawFitted, drawPng, drawScaled, paint, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
 
@@ -164,11 +164,7 @@ export class PhotoMode {
     for (const png of Object.values(saved)) png.catch(() => {});
     const item = document.createElement('li');
     const thumbnail = document.createElement('canvas');
-    const { width, height } = fitWithin(this.compare.output.width, this.compare.output.height, THUMBNAIL_SIDE);
-    Object.assign(thumbnail, { width, height });
-    const context = thumbnail.getContext('2d');
-    context.imageSmoothingQuality = 'high';
-    context.drawImage(this.compare.output, 0, 0, width, height);
+    drawFitted(this.compare.output, this.compare.output.width, this.compare.output.height, thumbnail, THUMBNAIL_SIDE);
     thumbnail.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
     label.textContent = name;
@@ -180,7 +176,10 @@ export class PhotoMode {
     show.addEventListener('click', async () => {
       document.body.dataset.photo = 'working';
       try {
-        const [input, output] = await Promise.all([drawPng(this.compare.input, await saved.input), drawPng(this.compare.output, await saved.output)]);
+        const [input, output] = await Promise.all([
+          saved.input.then((png) => drawPng(this.compare.input, png)),
+          saved.output.then((png) => drawPng(this.compare.output, png)),
+        ]);
         this.current = { name, file, modelName, direction, input, output };
         this.view.hidden = false;
         this.status.say(`“${name}” (${output.width} × ${output.height}) as translated before.`);
