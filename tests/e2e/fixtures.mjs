@@ -104,22 +104,27 @@ function chunk(type, data) {
   return out;
 }
 
-/** An RGB PNG of `width × height` filled by `colour(x, y) → [r, g, b]`. */
-export function makePng(width, height, colour = (x, y) => [x * 40 % 256, y * 40 % 256, 128]) {
+/** A PNG file: 8-bit samples of `colourType` (0 grey, 2 RGB), its pixels as one zlib stream. */
+function pngFile(width, height, colourType, zlib) {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  header.set([8, colourType, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** An RGB PNG of `width × height` filled by `colour(x, y) → [r, g, b]`. */
+export function makePng(width, height, colour = (x, y) => [x * 40 % 256, y * 40 % 256, 128]) {
   const rows = Buffer.alloc(height * (1 + width * 3));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) rows.set(colour(x, y), y * (1 + width * 3) + 1 + x * 3);
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngFile(width, height, 2, deflateSync(rows));
 }
 
 /**
@@ -137,22 +142,12 @@ export function makeLargePng(width, height, band = 64) {
   for (let i = 1; i < height / band; i++) adler = adler32Combine(adler, bandAdler, rows.length);
   const trailer = Buffer.alloc(4);
   trailer.writeUInt32BE(adler);
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8);
-  const zlib = Buffer.concat([
+  return pngFile(width, height, 0, Buffer.concat([
     Buffer.from([0x78, 0x01]), // deflate, 32 KiB window
     ...Array(height / band).fill(packed),
     Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), // an empty final block
     trailer,
-  ]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', zlib),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  ]));
 }
 
 const ADLER_BASE = 65521;
