@@ -91,12 +91,18 @@ export function paint(canvas, image) {
   canvas.getContext('2d').putImageData(image, 0, 0);
 }
 
-/** Draws a PNG (from `toPng`) into `canvas`, at its size, and returns its pixels. */
-export async function drawPng(canvas, png) {
+/** A new canvas showing `image` (an ImageData): a copy to encode or to draw from. */
+export function canvasOf(image) {
+  const canvas = document.createElement('canvas');
+  paint(canvas, image);
+  return canvas;
+}
+
+/** The pixels of a PNG (from `toPng`), at its size. */
+export async function readPng(png) {
   const bitmap = await createImageBitmap(png, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   try {
-    canvas.width = bitmap.width;
-    canvas.height = bitmap.height;
+    const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
     return context.getImageData(0, 0, bitmap.width, bitmap.height);

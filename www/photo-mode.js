@@ -1,8 +1,9 @@
 // Photos: chosen with the file picker, dropped on the page or pasted; translated one after the
-// other; shown beside their original; each kept in a list to look at again or download.
+// other; shown beside their original; each kept in a list to look at again or download. A photo
+// shown again from the list stays on screen while the rest are translated.
 
 import { Cancelled } from './errors.js';
-import { decodeFile, download, drawFitted, drawPng, drawScaled, paint, resultName, toPng } from './images.js';
+import { canvasOf, decodeFile, download, drawFitted, drawScaled, paint, readPng, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
 
@@ -24,11 +25,15 @@ export class PhotoMode {
     this.active = true;
     this.queue = [];
     this.running = false;
-    this.current = null; // { name, input: ImageData, output: ImageData | null, direction, modelName }
+    /** The photo on screen: { name, file, input: ImageData, output: ImageData | null, direction, modelName, saved }. */
+    this.shown = null;
+    /** The person chose a photo from the list: translations go on without taking the screen from it. */
+    this.pinned = false;
     this.translated = 0;
     this.fileInput = $('file');
     this.view = $('photo-view');
     this.historyList = $('history-list');
+    this.scratch = document.createElement('canvas'); // where a decoded file is scaled down
 
     this.fileInput.addEventListener('change', () => {
       this.add([...this.fileInput.files]);
@@ -42,7 +47,7 @@ export class PhotoMode {
       event.preventDefault();
       this.add(files);
     });
-    $('download').addEventListener('click', () => this.downloadCurrent());
+    $('download').addEventListener('click', () => this.downloadShown());
     $('history-clear').addEventListener('click', () => {
       this.historyList.replaceChildren();
       $('history').hidden = true;
@@ -73,10 +78,11 @@ export class PhotoMode {
     });
   }
 
-  /** Queues files for translation, in the order given. */
+  /** Queues files for translation, in the order given; they are shown as they are translated. */
   add(files) {
     if (files.length === 0) return;
     this.status.clearAlert();
+    this.pinned = false;
     this.queue.push(...files);
     this.queueTotal = (this.running ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();
@@ -91,10 +97,14 @@ export class PhotoMode {
       const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal})` : '';
       try {
         const bitmap = await decodeFile(file);
-        const input = drawScaled(bitmap, bitmap.width, bitmap.height, this.compare.input, this.settings().maxSide, `“${file.name || 'The pasted picture'}”`);
-        bitmap.close();
-        this.current = { name: file.name || 'pasted.png', file, input, output: null };
-        await this.translateCurrent(count);
+        let input;
+        try {
+          input = drawScaled(bitmap, bitmap.width, bitmap.height, this.scratch, this.settings().maxSide, `“${file.name || 'The pasted picture'}”`);
+        } finally {
+          bitmap.close();
+          this.scratch.width = 0; // let go of its pixels until the next photo
+        }
+        await this.translate({ name: file.name || 'pasted.png', file, input, output: null }, count);
       } catch (error) {
         this.fail(error);
       }
@@ -102,69 +112,80 @@ export class PhotoMode {
     this.running = false;
   }
 
-  /** Translates the current photo again from its file, scaled to the new largest side. */
+  /** Translates the photo on screen again from its file, scaled to the new largest side. */
   rescale() {
-    if (this.current?.file && !this.running) this.add([this.current.file]);
+    if (this.shown?.file && !this.running) this.add([this.shown.file]);
   }
 
-  /** Translates the current photo again (after the model, the direction or the backend changed). */
+  /** Translates the photo on screen again (after the model, the direction or the backend changed). */
   async retranslate() {
-    if (!this.current || this.running) return;
+    if (!this.shown || this.running) return;
     this.running = true;
+    this.pinned = false;
     try {
-      await this.translateCurrent('');
+      await this.translate({ ...this.shown, output: null }, '');
     } catch (error) {
       this.fail(error);
     }
     this.running = false;
   }
 
-  async translateCurrent(count) {
+  /** Translates `entry` (its `input`), shows it unless a photo from the list is on screen, and lists it. */
+  async translate(entry, count) {
     const { direction, maxSide, modelName } = this.settings();
-    const current = this.current;
     document.body.dataset.photo = 'working';
-    this.view.hidden = false;
-    paint(this.compare.input, current.input);
-    this.compare.output.getContext('2d').clearRect(0, 0, this.compare.output.width, this.compare.output.height);
+    if (!this.pinned) {
+      this.shown = entry;
+      this.view.hidden = false;
+      paint(this.compare.input, entry.input);
+      this.compare.output.getContext('2d').clearRect(0, 0, this.compare.output.width, this.compare.output.height);
+    }
     const first = this.engine.backend === 'webgpu' && !this.warm ? ' (the first one takes longer while the graphics card gets ready)' : '';
-    this.status.busy(`Translating “${current.name}”${count}${first}…`);
-    const { image, ms } = await this.engine.translate(current.input, direction, maxSide);
+    this.status.busy(`Translating “${entry.name}”${count}${first}…`);
+    const { image, ms } = await this.engine.translate(entry.input, direction, maxSide);
     this.warm = true;
-    Object.assign(current, { output: image, direction, modelName });
-    paint(this.compare.output, image);
-    this.addToHistory(current);
-    this.status.say(`Translated “${current.name}” (${image.width} × ${image.height}) in ${formatMs(ms)} on ${backendName(this.engine.backend)}.`);
+    Object.assign(entry, { output: image, direction, modelName });
+    if (this.shown === entry) paint(this.compare.output, image);
+    this.addToHistory(entry);
+    const where = this.shown === entry ? '' : '; it is first in the list below';
+    this.status.say(`Translated “${entry.name}” (${image.width} × ${image.height}) in ${formatMs(ms)} on ${backendName(this.engine.backend)}${where}.`);
     this.translated += 1;
     document.body.dataset.translations = String(this.translated);
     document.body.dataset.photo = 'done';
   }
 
-  fail(error) {
+  fail(error, fallback = 'This photo could not be translated.') {
     if (error instanceof Cancelled) return;
     document.body.dataset.photo = 'error';
-    this.status.say(this.current?.output ? 'Ready.' : 'Choose a photo to translate.');
-    this.status.error(error, 'This photo could not be translated.');
+    if (!this.running) this.status.say(this.shown?.output ? 'Ready.' : 'Choose a photo to translate.');
+    this.status.error(error, fallback);
   }
 
-  async downloadCurrent() {
-    if (!this.current?.output) return;
-    const { name, modelName, direction } = this.current;
-    download(await toPng(this.compare.output), resultName(name, modelName, direction));
+  async downloadShown() {
+    if (!this.shown?.saved) return;
+    const { name, modelName, direction, saved } = this.shown;
+    try {
+      download(await saved.output, resultName(name, modelName, direction));
+    } catch (error) {
+      this.fail(error, 'The translation could not be saved as a PNG.');
+    }
   }
 
   /**
-   * Adds the photo just translated (what the two canvases show) to the list. The list keeps each
-   * photo and its translation as PNG files, which the browser may hold outside the page's memory,
-   * and a small thumbnail: a long list of large photos does not use up the tab's memory.
+   * Adds a translated photo to the list. The list keeps each photo and its translation as PNG
+   * files, which the browser may hold outside the page's memory, and a small thumbnail: a long
+   * list of large photos does not use up the tab's memory.
    */
   addToHistory(entry) {
     const { name, file, modelName, direction } = entry;
-    // Copies of both canvases are taken now; a failed encoding is told when the photo is asked for.
-    const saved = { input: toPng(this.compare.input), output: toPng(this.compare.output) };
+    const output = canvasOf(entry.output);
+    // toBlob copies the canvas at once; a failed encoding is told when the photo is asked for.
+    const saved = { input: toPng(canvasOf(entry.input)), output: toPng(output) };
     for (const png of Object.values(saved)) png.catch(() => {});
+    entry.saved = saved;
     const item = document.createElement('li');
     const thumbnail = document.createElement('canvas');
-    drawFitted(this.compare.output, this.compare.output.width, this.compare.output.height, thumbnail, THUMBNAIL_SIDE);
+    drawFitted(output, output.width, output.height, thumbnail, THUMBNAIL_SIDE);
     thumbnail.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
     label.textContent = name;
@@ -173,21 +194,7 @@ export class PhotoMode {
     show.className = 'quiet';
     show.textContent = 'Show';
     show.setAttribute('aria-label', `Show ${name}`);
-    show.addEventListener('click', async () => {
-      document.body.dataset.photo = 'working';
-      try {
-        const [input, output] = await Promise.all([
-          saved.input.then((png) => drawPng(this.compare.input, png)),
-          saved.output.then((png) => drawPng(this.compare.output, png)),
-        ]);
-        this.current = { name, file, modelName, direction, input, output };
-        this.view.hidden = false;
-        this.status.say(`“${name}” (${output.width} × ${output.height}) as translated before.`);
-        document.body.dataset.photo = 'done';
-      } catch (error) {
-        this.fail(error);
-      }
-    });
+    show.addEventListener('click', () => this.showSaved({ name, file, modelName, direction, saved }));
     const save = document.createElement('button');
     save.type = 'button';
     save.className = 'quiet';
@@ -197,7 +204,7 @@ export class PhotoMode {
       try {
         download(await saved.output, resultName(name, modelName, direction));
       } catch (error) {
-        this.fail(error);
+        this.fail(error, 'The translation could not be saved as a PNG.');
       }
     });
     const actions = document.createElement('div');
@@ -205,5 +212,23 @@ export class PhotoMode {
     item.append(thumbnail, label, actions);
     this.historyList.prepend(item);
     $('history').hidden = false;
+  }
+
+  /** Puts a photo of the list back on screen; it stays there while other photos are translated. */
+  async showSaved(record) {
+    this.pinned = true;
+    document.body.dataset.photo = 'working';
+    try {
+      const [input, output] = await Promise.all([record.saved.input.then(readPng), record.saved.output.then(readPng)]);
+      // Both at once, so the screen never pairs one photo with another's translation.
+      paint(this.compare.input, input);
+      paint(this.compare.output, output);
+      this.shown = { ...record, input, output };
+      this.view.hidden = false;
+      this.status.say(`“${record.name}” (${output.width} × ${output.height}) as translated before.`);
+      document.body.dataset.photo = 'done';
+    } catch (error) {
+      this.fail(error, 'This photo could not be shown again.');
+    }
   }
 }

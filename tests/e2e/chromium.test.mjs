@@ -174,6 +174,42 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('keeps a photo shown from the list on screen while more are translated, each listed with its own original', SLOW, async () => {
+    const page = await openPage('?backend=cpu&maxSide=2048');
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    // Large photos, so each takes a while on the CPU; told apart by their size and their colours.
+    const photos = [['wide.png', 2048, 1536], ['tall.png', 1536, 2048]].map(([name, width, height], k) => ({
+      name, width, height, colour: (x, y) => [60 + 120 * k, x % 256, y % 256],
+    }));
+    await page.setInputFiles('#file', photos.map(({ name, width, height, colour }) => ({ name, mimeType: 'image/png', buffer: makePng(width, height, colour) })));
+    await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “wide.png” (1 of 2)'), null, SLOW);
+    await page.getByRole('button', { name: 'Show input.png' }).click();
+    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    await shot(page, '04-shown-during-a-batch');
+    assert.deepEqual(await canvasSize(page, '#photo-input'), INPUT_SIZE, 'the photo the person asked for is still on screen');
+    await assertMatchesNative(page, 'shown while others were translated');
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['tall.png', 'wide.png', 'input.png']);
+    assert.match(await page.textContent('#status-text'), /^Translated “tall\.png” \(1536 × 2048\) in .*; it is first in the list below\.$/,
+      'the last one translated is in the list, not on screen');
+
+    const samplePixels = (selector, points) => page.locator(selector).evaluate((canvas, at) =>
+      at.map(([x, y]) => Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3))), points);
+    for (const { name, width, height, colour } of photos) {
+      await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
+      await page.getByRole('button', { name: `Show ${name}` }).click();
+      await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
+      assert.deepEqual(await canvasSize(page, '#photo-input'), { width, height }, `${name}: its own original`);
+      assert.deepEqual(await canvasSize(page, '#photo-output'), { width, height }, `${name}: its own translation`);
+      const points = [[0, 0], [300, 77], [width - 1, height - 1]];
+      assert.deepEqual(await samplePixels('#photo-input', points), points.map(([x, y]) => colour(x, y)), `${name}: the original's pixels`);
+      const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      assert.equal(saved.suggestedFilename(), `${name.replace('.png', '')}-tiny-a_to_b.png`);
+      assert.deepEqual(pngSize(readFileSync(await saved.path())), { width, height }, `${name}: "Download PNG" saves the translation shown`);
+    }
+    await page.close();
+  });
+
   it('scales photos down to the largest side chosen', SLOW, async () => {
     const page = await openPage('?backend=cpu'); // the CPU is quicker than software WebGPU at this size
     await waitForEngine(page);
