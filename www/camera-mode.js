@@ -4,7 +4,7 @@
 // mirrored at first), pause, and a snapshot to download. Leaving the mode switches the camera off.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { download, drawScaled, paint, toPng } from './images.js';
+import { download, drawScaled, fileStamp, paint, toPng } from './images.js';
 import { formatMs } from './status.js';
 
 const $ = (id) => document.getElementById(id);
@@ -236,7 +236,7 @@ export class CameraMode {
 
   async snapshot() {
     if (!this.frames) return;
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const stamp = fileStamp();
     const { modelName, direction } = this.settings();
     download(await toPng(this.compare.output, { mirror: this.mirror.checked }), `camera-${stamp}-${modelName}-${direction}.png`);
   }

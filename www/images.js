@@ -139,6 +139,11 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A moment as part of a file name: "2026-11-25T14-03-59" (UTC). */
+export function fileStamp(date = new Date()) {
+  return date.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}
+
 /** "holiday.jpg" → "holiday-horse2zebra-a_to_b.png". */
 export function resultName(sourceName, modelName, direction) {
   const stem = (sourceName || 'picture').replace(/\.[^.]*$/, '') || 'picture';

@@ -1,11 +1,12 @@
 // Photos: chosen with the file picker, dropped on the page or pasted; translated one after the
-// other; shown beside their original; each kept in a list to look at again or download. A photo
-// shown again from the list stays on screen while the rest are translated.
+// other; shown beside their original; each kept in a list to look at again or download, one by one
+// or all in one ZIP. A photo shown again from the list stays on screen while the rest are translated.
 
 import { Cancelled } from './errors.js';
-import { canvasOf, decodeFile, download, drawFitted, drawScaled, paint, readPng, resultName, toPng } from './images.js';
+import { canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
+import { uniqueNames, zipBlob } from './zip.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +34,9 @@ export class PhotoMode {
     this.fileInput = $('file');
     this.view = $('photo-view');
     this.historyList = $('history-list');
+    /** The list's photos, in the order translated: { name, file, modelName, direction, saved }. */
+    this.records = [];
+    this.zipButton = $('history-zip');
     this.scratch = document.createElement('canvas'); // where a decoded file is scaled down
 
     this.fileInput.addEventListener('change', () => {
@@ -48,8 +52,10 @@ export class PhotoMode {
       this.add(files);
     });
     $('download').addEventListener('click', () => this.downloadShown());
+    this.zipButton.addEventListener('click', () => this.downloadAll());
     $('history-clear').addEventListener('click', () => {
       this.historyList.replaceChildren();
+      this.records = [];
       $('history').hidden = true;
     });
   }
@@ -194,7 +200,9 @@ export class PhotoMode {
     show.className = 'quiet';
     show.textContent = 'Show';
     show.setAttribute('aria-label', `Show ${name}`);
-    show.addEventListener('click', () => this.showSaved({ name, file, modelName, direction, saved }));
+    const record = { name, file, modelName, direction, saved };
+    this.records.push(record);
+    show.addEventListener('click', () => this.showSaved(record));
     const save = document.createElement('button');
     save.type = 'button';
     save.className = 'quiet';
@@ -229,6 +237,22 @@ export class PhotoMode {
       document.body.dataset.photo = 'done';
     } catch (error) {
       this.fail(error, 'This photo could not be shown again.');
+    }
+  }
+
+  /** Every translation of the list in one ZIP file, in the order translated, named as one by one. */
+  async downloadAll() {
+    const records = [...this.records];
+    if (records.length === 0) return;
+    this.zipButton.disabled = true;
+    try {
+      const names = uniqueNames(records.map(({ name, modelName, direction }) => resultName(name, modelName, direction)));
+      const files = await Promise.all(records.map(async ({ saved }, i) => ({ name: names[i], blob: await saved.output })));
+      download(await zipBlob(files), `translations-${fileStamp()}.zip`);
+    } catch (error) {
+      this.fail(error, 'The translations could not be put in a ZIP file.');
+    } finally {
+      this.zipButton.disabled = false;
     }
   }
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
 import {
-  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels,
+  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -171,6 +171,25 @@ describe('the web app in headless Chromium', () => {
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the translation of second.png' }).click()]);
     assert.equal(saved.suggestedFilename(), 'second-tiny-a_to_b.png');
     assert.deepEqual(pngSize(readFileSync(await saved.path())), { width: 300, height: 200 }, 'the whole translation is downloaded from the list');
+
+    const [zip] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
+    assert.match(zip.suggestedFilename(), /^translations-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.zip$/);
+    const { bad, entries } = readZip(await zip.path());
+    assert.equal(bad, null, 'every CRC checks out');
+    assert.deepEqual(entries.map(({ name, bytes }) => ({ name, size: pngSize(bytes) })), [
+      { name: 'input-tiny-a_to_b.png', size: INPUT_SIZE },
+      { name: 'second-tiny-a_to_b.png', size: { width: 300, height: 200 } },
+      { name: 'third-tiny-a_to_b.png', size: { width: 40, height: 56 } },
+    ], 'every translation of the list, whole, in the order translated, named as when downloaded one by one');
+    assert.ok(entries[1].bytes.equals(readFileSync(await saved.path())), 'the same PNG as the list\'s Download gives');
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    assert.equal(await page.locator('#history').isVisible(), false, 'the list is gone');
+    assert.equal(await translateFile(page, { name: 'input.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) }), 'done');
+    assert.equal(await translateFile(page, { name: 'input.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) }), 'done');
+    const [again] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
+    assert.deepEqual(readZip(await again.path()).entries.map(({ name }) => name), ['input-tiny-a_to_b.png', 'input-tiny-a_to_b (2).png'],
+      'after Clear, only what was translated since; the same name twice is told apart');
     await page.close();
   });
 

@@ -2,6 +2,7 @@
 // imported from PyTorch (tests/fixtures/pytorch/web), its input image, and the native translation
 // of that image; a models folder for the test server; small PNGs made on the spot.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,4 +177,19 @@ function adler32Combine(first, second, secondLength) {
 export function pngSize(bytes) {
   if (bytes.length < 24 || bytes.readUInt32BE(0) !== 0x89504e47 || bytes.toString('ascii', 12, 16) !== 'IHDR') return null;
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/**
+ * What Python's zipfile (an implementation independent of the app's) reads in a ZIP: whether every
+ * CRC checks out, and each entry's name, date and bytes, in the order stored.
+ */
+export function readZip(path) {
+  const script = `
+import base64, json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    print(json.dumps({'bad': z.testzip(), 'entries': [
+        {'name': i.filename, 'date_time': list(i.date_time), 'compress_type': i.compress_type,
+         'bytes': base64.b64encode(z.read(i)).decode()} for i in z.infolist()]}))`;
+  const { bad, entries } = JSON.parse(execFileSync('python3', ['-c', script, path], { maxBuffer: 1 << 30 }).toString());
+  return { bad, entries: entries.map(({ bytes, ...entry }) => ({ ...entry, bytes: Buffer.from(bytes, 'base64') })) };
 }
