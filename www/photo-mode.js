@@ -87,32 +87,39 @@ export class PhotoMode {
   /** Queues files for translation, in the order given; they are shown as they are translated. */
   add(files) {
     if (files.length === 0) return;
-    this.status.clearAlert();
+    if (!this.running) this.status.clearAlert(); // a new batch; a running one keeps telling its failures
     this.pinned = false;
     this.queue.push(...files);
     this.queueTotal = (this.running ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();
   }
 
+  /** Translates the queue, one photo after the other; each one that fails is told, all of them together. */
   async drain() {
     this.running = true;
+    const failures = [];
     let index = 0;
     while (this.queue.length > 0) {
       const file = this.queue.shift();
       index += 1;
       const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal})` : '';
+      const quoted = `“${file.name || 'The pasted picture'}”`;
       try {
         const bitmap = await decodeFile(file);
         let input;
         try {
-          input = drawScaled(bitmap, bitmap.width, bitmap.height, this.scratch, this.settings().maxSide, `“${file.name || 'The pasted picture'}”`);
+          input = drawScaled(bitmap, bitmap.width, bitmap.height, this.scratch, this.settings().maxSide, quoted);
         } finally {
           bitmap.close();
           this.scratch.width = 0; // let go of its pixels until the next photo
         }
         await this.translate({ name: file.name || 'pasted.png', file, input, output: null }, count);
       } catch (error) {
-        this.fail(error);
+        if (error instanceof Cancelled) continue;
+        failures.push({ error, fallback: `${quoted} could not be translated.` });
+        this.settle();
+        if (failures.length === 1) this.status.error(error, failures[0].fallback);
+        else this.status.errors(`${failures.length} of the ${this.queueTotal} photos could not be translated:`, failures);
       }
     }
     this.running = false;
@@ -131,7 +138,10 @@ export class PhotoMode {
     try {
       await this.translate({ ...this.shown, output: null }, '');
     } catch (error) {
-      this.fail(error);
+      if (!(error instanceof Cancelled)) {
+        this.settle();
+        this.status.error(error, `“${this.shown.name}” could not be translated.`);
+      }
     }
     this.running = false;
   }
@@ -160,10 +170,16 @@ export class PhotoMode {
     document.body.dataset.photo = 'done';
   }
 
-  fail(error, fallback = 'This photo could not be translated.') {
-    if (error instanceof Cancelled) return;
+  /** After a failure: the status line says what the page is ready for (the progress display stops). */
+  settle() {
     document.body.dataset.photo = 'error';
-    if (!this.running) this.status.say(this.shown?.output ? 'Ready.' : 'Choose a photo to translate.');
+    this.status.say(this.shown?.output ? 'Ready.' : 'Choose a photo to translate.');
+  }
+
+  /** Something the person asked for (show, download) failed; a batch being translated keeps its status line. */
+  fail(error, fallback) {
+    if (this.running) document.body.dataset.photo = 'error';
+    else this.settle();
     this.status.error(error, fallback);
   }
 

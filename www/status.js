@@ -21,6 +21,7 @@ export class StatusView {
     this.noticeText = $('notice-text');
     this.alert = $('alert');
     this.alertText = $('alert-text');
+    this.alertList = $('alert-list');
     this.alertDetails = $('alert-details');
     this.timer = null;
     this.shownNotices = new Set();
@@ -84,11 +85,29 @@ export class StatusView {
   /** Shows what went wrong: the friendly sentence, with the technical message folded away. */
   error(error, fallback) {
     const { text, details } = explain(error, fallback);
-    this.alertText.textContent = text;
-    this.alertDetails.textContent = details || '(none)';
-    this.alert.hidden = false;
-    this.alert.dataset.kind = error?.kind ?? 'unexpected';
+    this.showAlert(text, [], details || '(none)', error?.kind ?? 'unexpected');
     console.warn(`Unpaired: ${text}`, error);
+  }
+
+  /**
+   * Several things went wrong in one go (photos of one batch): `heading`, then each one's sentence
+   * as a list; the technical messages, each under its sentence, folded away.
+   * @param {{ error: unknown, fallback: string }[]} failures
+   */
+  errors(heading, failures) {
+    const explained = failures.map(({ error, fallback }) => explain(error, fallback));
+    this.showAlert(heading, explained.map(({ text }) => text),
+      explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several');
+    console.warn(`Unpaired: ${heading}`, failures.map(({ error }) => error));
+  }
+
+  showAlert(text, items, details, kind) {
+    this.alertText.textContent = text;
+    this.alertList.replaceChildren(...items.map((item) => Object.assign(document.createElement('li'), { textContent: item })));
+    this.alertList.hidden = items.length === 0;
+    this.alertDetails.textContent = details;
+    this.alert.hidden = false;
+    this.alert.dataset.kind = kind;
   }
 
   clearAlert() {

@@ -329,6 +329,39 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('tells every photo of a batch that could not be translated, together, and translates the rest', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    await page.setInputFiles('#file', [
+      { name: 'first.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
+      { name: 'damaged.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG).subarray(0, 100) },
+      { name: 'dot.png', mimeType: 'image/png', buffer: makePng(4, 4) },
+      { name: 'last.png', mimeType: 'image/png', buffer: makePng(60, 50) },
+    ]);
+    await page.waitForFunction(() => document.body.dataset.translations === '2', null, SLOW);
+    await shot(page, '08c-batch-failures');
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['last.png', 'first.png'], 'the good photos are translated');
+    assert.equal(await alertText(page), '3 of the 5 photos could not be translated:');
+    const items = await page.locator('#alert-list li').allTextContents();
+    assert.equal(items.length, 3, items.join(' | '));
+    assert.match(items[0], /^“notes\.txt” is not a picture/);
+    assert.match(items[1], /^“damaged\.png” could not be opened: the file seems damaged or incomplete/);
+    assert.match(items[2], /^“dot\.png” is too small to translate/);
+    assert.equal(await page.getAttribute('#alert', 'data-kind'), 'several');
+    const details = await page.locator('#alert-details').textContent();
+    assert.match(details, /“damaged\.png” could not be opened.*\n {2}\S/, 'each sentence has its technical message under it');
+    assert.match(await page.textContent('#status-text'), /^Translated “last\.png” \(60 × 50\)/, 'the status line tells the last one translated');
+
+    // The next photo starts a new batch: the list of failures goes, and a single failure reads as before.
+    assert.equal(await translateFile(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }), 'error');
+    assert.match(await alertText(page), /^“notes\.txt” is not a picture/);
+    assert.equal(await page.locator('#alert-list').isVisible(), false);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    assert.equal(await page.locator('#alert').isVisible(), false);
+    await page.close();
+  });
+
   it('explains a model that fails to load and keeps the one that works', SLOW, async () => {
     const page = await openPage();
     await waitForEngine(page);
