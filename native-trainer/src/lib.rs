@@ -17,3 +17,4 @@ pub mod pytorch;
 pub mod report;
 pub mod test_split;
 pub mod train;
+pub mod translate;

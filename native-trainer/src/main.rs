@@ -3,7 +3,9 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use native_trainer::train::{options::TrainArgs, run::run as train};
-use native_trainer::{bench, bench_fixture, checkpoint, eval, export, import, onnx, test_split};
+use native_trainer::{
+    bench, bench_fixture, checkpoint, eval, export, import, onnx, test_split, translate,
+};
 use unpaired::ModelManifest;
 
 /// CycleGAN (unpaired image-to-image translation) on your own machine.
@@ -20,6 +22,9 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Translates DATAROOT/testA and testB with a trained run and writes a results page.
     Test(test_split::TestArgs),
+    /// Translates your photos (files or folders) with a web model: the app's default, or one
+    /// `export` or `import` wrote.
+    Translate(translate::TranslateArgs),
     /// Writes a trained run's generators as a web model (www/models/NAME).
     Export(export::ExportArgs),
     /// Writes a trained run's generator(s) as ONNX graphs (opset 17), for other runtimes.
@@ -82,6 +87,34 @@ fn main() -> Result<()> {
             );
             if let Some(scores) = &summary.scores {
                 println!("{}", serde_json::to_string(scores)?);
+            }
+            Ok(())
+        }
+        Command::Translate(args) => {
+            let summary = translate::run(&args)?;
+            let manifest = &summary.manifest;
+            let (from, to) = match summary.direction {
+                unpaired::Direction::AToB => (&manifest.domain_a, &manifest.domain_b),
+                unpaired::Direction::BToA => (&manifest.domain_b, &manifest.domain_a),
+            };
+            println!(
+                "translated {} photo(s) {from} → {to} with '{}' on {}: {}",
+                summary.written.len(),
+                manifest.name,
+                summary.backend,
+                args.out.display()
+            );
+            if !summary.skipped.is_empty() {
+                println!(
+                    "skipped {} that could not be read or translated (named above)",
+                    summary.skipped.len()
+                );
+            }
+            if summary.ignored > 0 {
+                println!(
+                    "ignored {} file(s) in the folders that are not images by their extension",
+                    summary.ignored
+                );
             }
             Ok(())
         }

@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::tensor::Device;
-use common::max_diff;
+use common::{expected, fixture, max_diff};
 use native_trainer::export::ModelIndex;
 use native_trainer::import::{ImportArgs, PrecisionArg};
 use native_trainer::pytorch::{self, Checkpoint, Contents};
@@ -15,22 +15,8 @@ use unpaired::{
     Direction, Model, ModelManifest, ResnetGenerator, ResnetGeneratorConfig, Translator,
 };
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/pytorch")
-        .join(name)
-}
-
 fn tiny() -> ResnetGeneratorConfig {
     ResnetGeneratorConfig::new().with_ngf(8).with_n_blocks(2)
-}
-
-fn expected(name: &str) -> Vec<f32> {
-    std::fs::read(fixture(name))
-        .unwrap()
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect()
 }
 
 /// Runs a generator through the translator (normalisation, padding, readback) on the fixture input.

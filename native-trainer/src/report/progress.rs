@@ -1,4 +1,5 @@
-//! Progress bars: per training epoch (iterations, it/s, ETA, the latest losses) and per test domain.
+//! Progress bars: per training epoch (iterations, it/s, ETA, the latest losses), per test domain,
+//! and for `translate`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -35,6 +36,16 @@ pub fn test_bar(from: &str, to: &str, images: u64, quiet: bool) -> ProgressBar {
         images,
         "{prefix} [{bar:30}] {pos}/{len} ETA {eta}",
         format!("test {from} → {to}"),
+        quiet,
+    )
+}
+
+/// A bar for translating `photos` photos (`translate`).
+pub fn translate_bar(photos: u64, quiet: bool) -> ProgressBar {
+    bar(
+        photos,
+        "{prefix} [{bar:30}] {pos}/{len} ETA {eta}",
+        "translate".into(),
         quiet,
     )
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use burn::module::Module;
 use burn::tensor::Tensor;
-use image::{Rgb, RgbImage};
+use image::{ImageBuffer, Pixel, PixelWithColorType, Rgb, RgbImage};
 
 use crate::train::step::Generators;
 
@@ -75,7 +75,10 @@ pub fn to_image(tensor: Tensor<4>) -> Result<RgbImage> {
 }
 
 /// Saves a PNG, creating its folder.
-pub fn save_png(image: &RgbImage, path: &Path) -> Result<()> {
+pub fn save_png<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<()>
+where
+    P: Pixel<Subpixel = u8> + PixelWithColorType,
+{
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

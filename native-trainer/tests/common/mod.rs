@@ -103,6 +103,22 @@ pub fn one_training_at_a_time() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A file of the PyTorch fixture (`tests/fixtures/pytorch`, made by its `make_fixture.py`).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/pytorch")
+        .join(name)
+}
+
+/// A fixture's expected output: little-endian f32 values (planar CHW in [-1, 1]).
+pub fn expected(name: &str) -> Vec<f32> {
+    std::fs::read(fixture(name))
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
 /// The largest |a − b| over two outputs of the same size.
 pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
