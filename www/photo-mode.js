@@ -26,6 +26,7 @@ export class PhotoMode {
     this.active = true;
     this.queue = [];
     this.running = false;
+    this.stopped = 0; // photos of the running batch dropped by "Stop the rest"
     /** The photo on screen: { name, file, input: ImageData, output: ImageData | null, direction, modelName, saved }. */
     this.shown = null;
     /** The person chose a photo from the list: translations go on without taking the screen from it. */
@@ -38,6 +39,8 @@ export class PhotoMode {
     this.records = [];
     this.zipButton = $('history-zip');
     this.scratch = document.createElement('canvas'); // where a decoded file is scaled down
+    this.stopButton = $('photo-stop');
+    this.stopButton.addEventListener('click', () => this.stop());
 
     this.fileInput.addEventListener('change', () => {
       this.add([...this.fileInput.files]);
@@ -92,15 +95,30 @@ export class PhotoMode {
     this.queue.push(...files);
     this.queueTotal = (this.running ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();
+    else this.showStop();
+  }
+
+  /** "Stop the rest" is offered while photos wait for their turn. */
+  showStop() {
+    this.stopButton.hidden = this.queue.length === 0;
+  }
+
+  /** Drops the photos still waiting; the one being translated finishes and is listed. */
+  stop() {
+    this.stopped += this.queue.length;
+    this.queue = [];
+    this.showStop();
   }
 
   /** Translates the queue, one photo after the other; each one that fails is told, all of them together. */
   async drain() {
     this.running = true;
+    this.stopped = 0;
     const failures = [];
     let index = 0;
     while (this.queue.length > 0) {
       const file = this.queue.shift();
+      this.showStop();
       index += 1;
       const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal})` : '';
       const quoted = `“${file.name || 'The pasted picture'}”`;
@@ -123,6 +141,10 @@ export class PhotoMode {
       }
     }
     this.running = false;
+    if (this.stopped > 0) {
+      const photos = this.stopped === 1 ? '1 photo was' : `${this.stopped} photos were`;
+      this.status.say(`Stopped: ${photos} not translated.`);
+    }
   }
 
   /** Translates the photo on screen again from its file, scaled to the new largest side. */
@@ -154,7 +176,8 @@ export class PhotoMode {
       this.shown = entry;
       this.view.hidden = false;
       paint(this.compare.input, entry.input);
-      this.compare.output.getContext('2d').clearRect(0, 0, this.compare.output.width, this.compare.output.height);
+      // Empty, at the photo's size, until its translation is painted: the page does not jump.
+      Object.assign(this.compare.output, { width: entry.input.width, height: entry.input.height });
     }
     const first = this.engine.backend === 'webgpu' && !this.warm ? ' (the first one takes longer while the graphics card gets ready)' : '';
     this.status.busy(`Translating “${entry.name}”${count}${first}…`);

@@ -229,6 +229,28 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('stops a long batch on request: the photo being translated is kept, the rest dropped', SLOW, async () => {
+    const page = await openPage('?backend=cpu&maxSide=2048');
+    await waitForEngine(page);
+    assert.equal(await page.locator('#photo-stop').isVisible(), false, 'nothing to stop');
+    const big = makePng(2048, 1536, (x, y) => [x % 256, y % 256, 90]);
+    await page.setInputFiles('#file', ['one', 'two', 'three', 'four'].map((name) => ({ name: `${name}.png`, mimeType: 'image/png', buffer: big })));
+    await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “one.png” (1 of 4)'), null, SLOW);
+    await shot(page, '04c-stop-offered');
+    await page.getByRole('button', { name: 'Stop the rest' }).click();
+    await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Stopped'), null, SLOW);
+    assert.equal(await page.textContent('#status-text'), 'Stopped: 3 photos were not translated.');
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['one.png'], 'the one under way is finished and listed');
+    assert.equal(await page.evaluate(() => document.body.dataset.translations), '1');
+    assert.equal(await page.locator('#photo-stop').isVisible(), false);
+
+    // The next photos are a batch of their own.
+    await page.setInputFiles('#file', [INPUT_PNG, INPUT_PNG]);
+    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    assert.match(await page.textContent('#status-text'), /^Translated “input\.png” \(48 × 40\)/);
+    await page.close();
+  });
+
   it('scales photos down to the largest side chosen', SLOW, async () => {
     const page = await openPage('?backend=cpu'); // the CPU is quicker than software WebGPU at this size
     await waitForEngine(page);
