@@ -2,7 +2,8 @@
 // other; shown beside their original; each kept in a list to look at again or download, one by one
 // or all in one ZIP. A photo shown again from the list stays on screen while the rest are translated.
 
-import { Cancelled } from './errors.js';
+import { Cancelled, FriendlyError } from './errors.js';
+import { droppedFolders, picturesFromPicker, picturesInEntries } from './folders.js';
 import { canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
@@ -46,6 +47,11 @@ export class PhotoMode {
       this.add([...this.fileInput.files]);
       this.fileInput.value = ''; // choosing the same file again still counts
     });
+    this.folderInput = $('folder');
+    this.folderInput.addEventListener('change', () => {
+      this.addFolder(picturesFromPicker(this.folderInput.files));
+      this.folderInput.value = '';
+    });
     this.listenForDrops($('drop-zone'));
     document.addEventListener('paste', (event) => {
       if (!this.active) return;
@@ -65,6 +71,7 @@ export class PhotoMode {
 
   setEnabled(enabled) {
     this.fileInput.disabled = !enabled;
+    this.folderInput.disabled = !enabled;
   }
 
   listenForDrops(zone) {
@@ -83,7 +90,10 @@ export class PhotoMode {
       if (!hasFiles(event)) return;
       event.preventDefault();
       zone.classList.remove('dragging');
-      if (this.active) this.add([...event.dataTransfer.files]);
+      if (!this.active) return;
+      const folders = droppedFolders(event.dataTransfer); // read now: the drop is emptied after this event
+      if (folders) picturesInEntries(folders).then((found) => this.addFolder(found), (error) => this.status.error(error, 'The dropped folder could not be read.'));
+      else this.add([...event.dataTransfer.files]);
     });
   }
 
@@ -96,6 +106,25 @@ export class PhotoMode {
     this.queueTotal = (this.running ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();
     else this.showStop();
+  }
+
+  /**
+   * Queues the pictures found in a folder (or several, or folders and files dropped together);
+   * says how many other files were left out, or that there was no picture at all.
+   * @param {{ files: File[], skipped: number, folders: string[] }} found
+   */
+  addFolder({ files, skipped, folders }) {
+    const names = folders.map((name) => `“${name}”`).join(', ') || 'the folder';
+    if (files.length === 0) {
+      this.status.error(new FriendlyError('no-pictures', `There are no pictures in ${names} (JPEG, PNG, WebP or GIF files).`,
+        new Error(`${skipped} other file(s)`)));
+      return;
+    }
+    if (skipped > 0) {
+      const others = skipped === 1 ? '1 other file' : `${skipped} other files`;
+      this.status.tell(`From ${names}: ${files.length} picture${files.length === 1 ? '' : 's'}; ${others} left out.`);
+    }
+    this.add(files);
   }
 
   /** "Stop the rest" is offered while photos wait for their turn. */

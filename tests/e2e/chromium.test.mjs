@@ -3,7 +3,7 @@
 // here (after `npm ci`), with pkg/ built (`bash scripts/build-web.sh`).
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -226,6 +226,58 @@ describe('the web app in headless Chromium', () => {
       assert.equal(saved.suggestedFilename(), `${name.replace('.png', '')}-tiny-a_to_b.png`);
       assert.deepEqual(pngSize(readFileSync(await saved.path())), { width, height }, `${name}: "Download PNG" saves the translation shown`);
     }
+    await page.close();
+  });
+
+  it('translates photos dropped anywhere on the page, and a pasted one', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    const files = [['dropped-1.png', makePng(30, 20)], ['dropped-2.png', makePng(20, 30)]].map(([name, png]) => [name, [...png]]);
+    const dragging = await page.evaluate((list) => {
+      const data = new DataTransfer();
+      for (const [name, bytes] of list) data.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, cancelable: true }));
+      const shown = document.querySelector('#drop-zone').classList.contains('dragging');
+      const drop = new DragEvent('drop', { dataTransfer: data, cancelable: true });
+      window.dispatchEvent(drop);
+      return { shown, opened: !drop.defaultPrevented, after: document.querySelector('#drop-zone').classList.contains('dragging') };
+    }, files);
+    assert.deepEqual(dragging, { shown: true, opened: false, after: false }, 'the drop zone lights up, and the browser does not open the file itself');
+    await page.waitForFunction(() => document.body.dataset.translations === '2', null, SLOW);
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['dropped-2.png', 'dropped-1.png']);
+
+    await page.evaluate((bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, cancelable: true }));
+    }, [...makePng(24, 24)]);
+    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    assert.match(await page.textContent('#status-text'), /^Translated “image\.png” \(24 × 24\)/);
+    await page.close();
+  });
+
+  it('translates the pictures of a chosen folder, at every level, and leaves the other files out', SLOW, async () => {
+    const page = await openPage();
+    await waitForEngine(page);
+    const trip = join(OUTPUT, 'folder-pick', 'trip');
+    rmSync(join(OUTPUT, 'folder-pick'), { recursive: true, force: true });
+    mkdirSync(join(trip, 'day 2'), { recursive: true });
+    writeFileSync(join(trip, 'one.png'), makePng(60, 40));
+    writeFileSync(join(trip, 'day 2', 'two.png'), makePng(40, 60));
+    writeFileSync(join(trip, 'notes.txt'), 'hello');
+    await page.setInputFiles('#folder', trip);
+    await page.waitForFunction(() => document.body.dataset.translations === '2', null, SLOW);
+    await shot(page, '04d-folder');
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['one.png', 'two.png'], 'in path order: day 2/two.png, then one.png');
+    assert.equal(await noticeText(page), 'From “trip”: 2 pictures; 1 other file left out.');
+    assert.equal(await page.locator('#alert').isVisible(), false, 'a file the person did not pick is no error');
+
+    const notes = join(OUTPUT, 'folder-pick', 'notes-only');
+    mkdirSync(notes, { recursive: true });
+    writeFileSync(join(notes, 'notes.txt'), 'hello');
+    await page.setInputFiles('#folder', notes);
+    await page.waitForFunction(() => !document.querySelector('#alert').hidden, null, SLOW);
+    assert.equal(await alertText(page), 'There are no pictures in “notes-only” (JPEG, PNG, WebP or GIF files).');
     await page.close();
   });
 
