@@ -5,10 +5,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Args;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
+use rayon::prelude::*;
 use unpaired::{Direction, ModelManifest, TranslateError, Translator};
 
 use crate::data::Domain;
@@ -46,6 +48,10 @@ pub struct TranslateArgs {
     /// Compute device.
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceChoice,
+    /// Photos translated at once on the CPU (each on one core) [default: the cores, at most 4];
+    /// on a GPU one at a time.
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// No progress bar and no line per skipped photo.
     #[arg(long)]
     pub quiet: bool,
@@ -89,42 +95,51 @@ pub fn run(args: &TranslateArgs) -> Result<TranslateSummary> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating the output folder {}", args.out.display()))?;
+    // Named in the order given, whichever photo finishes first.
     let mut names = OutputNames::new(&args.out, &photos);
+    let targets: Vec<PathBuf> = photos
+        .iter()
+        .map(|photo| args.out.join(names.next(photo, &manifest.name, direction)))
+        .collect();
+    let jobs = args.jobs.unwrap_or_else(|| default_jobs(backend)).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("starting the translation threads")?;
     let bar = translate_bar(photos.len() as u64, args.quiet);
+    let stop = AtomicBool::new(false);
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        photos
+            .par_iter()
+            .zip(&targets)
+            .map(|(photo, target)| {
+                if stop.load(Ordering::Relaxed) {
+                    return Outcome::NotRun;
+                }
+                let outcome = translate_one(&translator, photo, direction, target);
+                match &outcome {
+                    Outcome::Fatal(_) => stop.store(true, Ordering::Relaxed),
+                    Outcome::Skipped(reason) if !args.quiet => {
+                        bar.suspend(|| eprintln!("skipping {}: {reason}", photo.display()))
+                    }
+                    _ => {}
+                }
+                bar.inc(1);
+                outcome
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
     let mut written = Vec::new();
     let mut skipped = Vec::new();
-    for photo in &photos {
-        bar.inc(1);
-        let outcome = match read_photo(photo) {
-            Ok(image) => match translator.translate(image, direction) {
-                Ok(output) => Ok(output),
-                // A photo too small to translate: that photo's problem, the next one may be fine.
-                Err(TranslateError::Image(error)) => Err(error.into()),
-                // The device or the model failed: translating stops.
-                Err(error) => {
-                    bar.finish_and_clear();
-                    return Err(anyhow::Error::from(error)
-                        .context(format!("translating {}", photo.display())));
-                }
-            },
-            Err(error) => Err(error),
-        };
+    for ((photo, target), outcome) in photos.iter().zip(targets).zip(outcomes) {
         match outcome {
-            Ok(output) => {
-                let path = args.out.join(names.next(photo, &manifest.name, direction));
-                save_png(&output, &path)?;
-                written.push((photo.clone(), path));
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                if !args.quiet {
-                    bar.suspend(|| eprintln!("skipping {}: {reason}", photo.display()));
-                }
-                skipped.push((photo.clone(), reason));
-            }
+            Outcome::Written => written.push((photo.clone(), target)),
+            Outcome::Skipped(reason) => skipped.push((photo.clone(), reason)),
+            Outcome::Fatal(error) => return Err(error),
+            Outcome::NotRun => {}
         }
     }
-    bar.finish_and_clear();
     ensure!(
         !written.is_empty(),
         "none of the {} photo(s) could be translated (the first: {}: {})",
@@ -140,6 +155,54 @@ pub fn run(args: &TranslateArgs) -> Result<TranslateSummary> {
         skipped,
         ignored,
     })
+}
+
+/// What became of one photo.
+enum Outcome {
+    /// Translated and written.
+    Written,
+    /// Not readable, or too small: the next photo may be fine.
+    Skipped(String),
+    /// The device or the model failed, or the PNG could not be written: translating stops.
+    Fatal(anyhow::Error),
+    /// Not started, after a fatal failure elsewhere.
+    NotRun,
+}
+
+/// Reads, translates and writes one photo.
+fn translate_one(
+    translator: &Translator,
+    photo: &Path,
+    direction: Direction,
+    target: &Path,
+) -> Outcome {
+    let image = match read_photo(photo) {
+        Ok(image) => image,
+        Err(error) => return Outcome::Skipped(error.to_string()),
+    };
+    let output = match translator.translate(image, direction) {
+        Ok(output) => output,
+        Err(TranslateError::Image(error)) => return Outcome::Skipped(error.to_string()),
+        Err(error) => {
+            let error =
+                anyhow::Error::from(error).context(format!("translating {}", photo.display()));
+            return Outcome::Fatal(error);
+        }
+    };
+    match save_png(&output, target) {
+        Ok(()) => Outcome::Written,
+        Err(error) => Outcome::Fatal(error),
+    }
+}
+
+/// On the CPU each translation runs on one core (the project's CPU engine), so photos are shared
+/// among the cores, at most 4 at once (each large photo holds a few hundred MB while translated);
+/// a GPU takes one at a time.
+fn default_jobs(backend: &str) -> usize {
+    if backend != "flex" {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// The photos to translate, in the order given (each folder's sorted by name), and how many files

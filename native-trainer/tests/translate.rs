@@ -97,6 +97,8 @@ fn translates_photos_and_folders_named_like_the_web_apps_downloads() {
         &model(),
         "--device",
         "flex",
+        "--jobs",
+        "3", // finished in any order, named in the order given
         "--out",
         &arg(&out),
     ]);
@@ -168,6 +170,38 @@ fn never_overwrites_a_photo_being_translated() {
     );
     assert!(photos.join("a-tiny-a_to_b (2).png").is_file());
     assert!(photos.join("a-tiny-a_to_b-tiny-a_to_b.png").is_file());
+}
+
+#[test]
+fn a_translation_that_cannot_be_written_stops_with_its_name_and_leaves_no_partial_file() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    // Where the PNG should go there is a folder: the write fails.
+    std::fs::create_dir_all(out.join("input-tiny-a_to_b.png")).unwrap();
+    let run = translate(&[
+        &arg(&fixture("input.png")),
+        "--model",
+        &model(),
+        "--device",
+        "flex",
+        "--out",
+        &arg(&out),
+    ]);
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("writing") && stderr.contains("input-tiny-a_to_b.png"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["input-tiny-a_to_b.png"],
+        "only the folder that was there"
+    );
 }
 
 #[test]

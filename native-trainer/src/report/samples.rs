@@ -84,8 +84,12 @@ where
     }
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial.png");
-    image
+    let written = image
         .save(&partial)
-        .with_context(|| format!("writing {}", path.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| std::fs::rename(&partial, path).map_err(anyhow::Error::from));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial); // no half-written file is left behind
+    }
+    written.with_context(|| format!("writing {}", path.display()))
 }
