@@ -9,6 +9,7 @@ import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
+import { readLocalModel } from './local-model.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
 import { loadSettings, saveSetting } from './settings.js';
@@ -28,12 +29,19 @@ const ui = {
   about: $('model-about'),
   description: $('model-description'),
   card: $('model-card'),
+  openModel: $('model-folder'),
   photoButton: $('mode-photo'),
   cameraButton: $('mode-camera'),
 };
 
 let index = { models: [], defaultName: null };
+let localModels = []; // models opened from this computer (until the page is closed)
 let loaded = null; // the entry of the model in use
+
+let opened = 0; // models opened from this computer so far: each gets a picker value of its own
+/** The model picker's value for an entry: its name, or "local-N:" and its name for one opened from this computer. */
+const optionValue = (entry) => (entry.local ? `local-${entry.local.id}:${entry.name}` : entry.name);
+const allModels = () => [...index.models, ...localModels];
 
 const engine = new Engine({
   progress: (label, done, total) => status.progress(label, done, total),
@@ -108,11 +116,12 @@ function modelReady({ entry, manifest }) {
     if (manifest[direction]) ui.direction.add(new Option(`${from} → ${to}`, direction));
   }
   if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
-  ui.model.value = entry.name;
-  showAbout(manifest.description ?? '', manifest.card ? new URL(manifest.card, entry.manifestUrl).href : null);
+  ui.model.value = optionValue(entry);
+  const cardUrl = entry.local ? entry.local.cardUrl : manifest.card && new URL(manifest.card, entry.manifestUrl).href;
+  showAbout(manifest.description ?? '', cardUrl || null);
   setReady(true);
   body.engine = 'ready';
-  body.model = entry.name;
+  body.model = optionValue(entry);
   status.say(`Ready: “${entry.name}” turns ${manifest.domain_a} into ${manifest.domain_b}${manifest.b_to_a && manifest.a_to_b ? ' and back' : ''}. Choose photos or switch to the camera.`);
   if (!camera.running) photo.retranslate();
 }
@@ -126,7 +135,7 @@ function showAbout(text, cardUrl) {
 }
 
 function setReady(ready) {
-  ui.model.disabled = !ready || index.models.length === 0;
+  ui.model.disabled = !ready || allModels().length === 0;
   ui.direction.disabled = !ready || ui.direction.options.length < 2;
   ui.cameraButton.disabled = !ready;
   photo.setEnabled(ready);
@@ -136,24 +145,32 @@ function setReady(ready) {
 async function useModel(entry, { chosen = false } = {}) {
   const previous = loaded;
   setReady(false);
-  ui.model.value = entry.name;
+  ui.model.value = optionValue(entry);
   body.engine = 'loading';
   delete body.modelError;
   try {
     await engine.useModel(entry);
-    if (chosen) saveSetting('model', entry.name);
+    if (chosen && !entry.local) saveSetting('model', entry.name); // a model from this computer is gone after a reload
   } catch (error) {
     if (error instanceof Cancelled) return;
     loaded = null;
     status.say('The model could not be loaded.');
     status.error(error, `The model “${entry.name}” could not be loaded.`);
-    if (settings.model === entry.name) saveSetting('model', null); // do not try it first next time
+    if (!entry.local && settings.model === entry.name) saveSetting('model', null); // do not try it first next time
+    if (entry.local) forgetLocal(entry);
     const fallback = previous ?? chooseModel(index, null);
     if (fallback && fallback !== entry) await useModel(fallback);
     else body.engine = 'model-failed';
-    body.modelError = entry.name;
-    ui.model.disabled = index.models.length === 0;
+    body.modelError = optionValue(entry);
+    ui.model.disabled = allModels().length === 0;
   }
+}
+
+/** Takes a model opened from this computer off the list (it failed, or a newer copy was opened). */
+function forgetLocal(entry) {
+  localModels = localModels.filter((model) => model !== entry);
+  [...ui.model.options].find((option) => option.value === optionValue(entry))?.remove();
+  if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
 }
 
 function setMode(mode) {
@@ -169,9 +186,30 @@ function setMode(mode) {
 
 function listen() {
   ui.model.addEventListener('change', () => {
-    const entry = index.models.find((model) => model.name === ui.model.value);
+    const entry = allModels().find((model) => optionValue(model) === ui.model.value);
     if (!entry) return;
     useModel(entry, { chosen: true });
+  });
+  ui.openModel.addEventListener('change', async () => {
+    const picked = [...ui.openModel.files];
+    ui.openModel.value = ''; // the same folder again still counts
+    if (picked.length === 0) return;
+    status.clearAlert();
+    let entry;
+    try {
+      entry = await readLocalModel(picked);
+    } catch (error) {
+      status.error(error, 'That folder could not be opened as a model.');
+      return;
+    }
+    opened += 1;
+    entry.local.id = opened;
+    localModels.push(entry);
+    ui.model.add(new Option(`${modelLabel(entry)} — from this computer`, optionValue(entry)));
+    await useModel(entry, { chosen: true });
+    if (loaded !== entry) return; // it failed, was said, and is off the list
+    // Opened again (a newer export of the same model): the earlier copy leaves the list.
+    for (const same of localModels.filter((model) => model !== entry && model.name === entry.name)) forgetLocal(same);
   });
   ui.direction.addEventListener('change', () => photo.retranslate());
   ui.backend.addEventListener('change', async () => {
@@ -213,12 +251,13 @@ async function main() {
     status.error(error, 'The translator could not start.');
     return;
   }
+  ui.openModel.disabled = false;
   index = await indexLoad;
   for (const entry of index.models) ui.model.add(new Option(modelLabel(entry), entry.name));
   const entry = chooseModel(index, settings.model);
   if (!entry) {
     body.engine = 'no-model';
-    status.say('No translation model is installed on this site yet.');
+    status.say('No translation model is installed on this site yet. You can open one from this computer.');
     showAbout('Site owners: export a model with the trainer into www/models/ (it is listed in www/models/index.json); see the README.', null);
     return;
   }

@@ -4,6 +4,7 @@
 // new worker on the same backend, then on the CPU.
 
 import { Cancelled, FriendlyError, technical } from './errors.js';
+import { localModelFiles } from './local-model.js';
 import { downloadModel, forgetModel } from './model-store.js';
 import { TranslatorClient, WorkerError } from './translator-client.js';
 
@@ -137,14 +138,20 @@ export class Engine {
         throw manifestError(entry, error);
       }
     };
-    const { manifestText, manifest, files } = await downloadModel(entry, (loaded, total) =>
-      this.hooks.progress(`Downloading the model “${entry.name}”…`, loaded, total), check);
+    const { manifestText, manifest, files } = entry.local
+      ? await localModelFiles(entry, check)
+      : await downloadModel(entry, (loaded, total) => this.hooks.progress(`Downloading the model “${entry.name}”…`, loaded, total), check);
     if (this.entry !== entry) throw new Cancelled();
     this.hooks.busy(`Preparing the model “${entry.name}”…`);
     try {
       await client.loadModel(manifestText, files);
     } catch (error) {
       if (error instanceof Cancelled || translatorGone(error)) throw error;
+      if (entry.local) {
+        throw new FriendlyError('model-load',
+          `The model “${entry.name}” in “${entry.local.folder}” could not be loaded: its files are damaged or do not belong together. Export it again, or choose another model.`,
+          error);
+      }
       await forgetModel(entry, manifest); // a damaged download must not stay in the cache
       throw new FriendlyError('model-load',
         `The model “${entry.name}” could not be loaded: its files are damaged or do not belong together. Reload the page to download it again, or choose another model.`,

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
 import {
-  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip,
+  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, WEB_MODEL,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -452,6 +452,64 @@ describe('the web app in headless Chromium', () => {
     await next.close();
   });
 
+  it('opens a model from this computer, translates with it, and explains a folder that is not one', SLOW, async () => {
+    const page = await openPage('?backend=cpu');
+    await waitForEngine(page);
+    const root = join(OUTPUT, 'local-models');
+    rmSync(root, { recursive: true, force: true });
+    /** A copy of the fixture's web model (with a card) in `root/name`, its weights changed by `alter`. */
+    const copyModel = (name, alter = (bytes) => bytes) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8'));
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, card: 'MODEL_CARD.md' }));
+      writeFileSync(join(dir, 'a_to_b.bpk'), alter(readFileSync(join(WEB_MODEL, 'a_to_b.bpk'))));
+      writeFileSync(join(dir, 'MODEL_CARD.md'), '# my own tiny model\n');
+      return dir;
+    };
+    const modelIs = (value) => page.waitForFunction((v) => document.body.dataset.model === v && document.body.dataset.engine === 'ready', value, SLOW);
+
+    const siteModels = await page.locator('#model option').count();
+    await page.setInputFiles('#model-folder', copyModel('mine'));
+    await modelIs('local-1:tiny');
+    await shot(page, '09b-local-model');
+    assert.equal(await page.locator('#model option:checked').textContent(), 'tiny (left ↔ right) — from this computer');
+    assert.equal(await page.locator('#model option').count(), siteModels + 1, 'beside the models of the site');
+    const card = await page.getAttribute('#model-card', 'href');
+    assert.match(card, /^blob:/, 'its card, read from the folder');
+    const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('#model-card')]);
+    await tab.waitForLoadState();
+    assert.equal((await tab.textContent('body')).trim(), '# my own tiny model', 'the card opens as text in a new tab');
+    await tab.close();
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'a model from this computer');
+
+    const refused = async (dir, message) => {
+      await page.evaluate(() => { document.querySelector('#alert').hidden = true; });
+      await page.setInputFiles('#model-folder', dir);
+      await page.waitForFunction(() => !document.querySelector('#alert').hidden, null, SLOW);
+      await modelIs('local-1:tiny');
+      assert.match(await alertText(page), message);
+    };
+    const notes = join(root, 'notes');
+    mkdirSync(notes, { recursive: true });
+    writeFileSync(join(notes, 'notes.txt'), 'hello');
+    await refused(notes, /^“notes” has no manifest\.json, so it is not a model\. Choose the folder/);
+    await refused(copyModel('cut', (bytes) => bytes.subarray(0, 1000)), /^“a_to_b\.bpk” in “cut” is 1,000 bytes, but its manifest\.json says 207,372: the files do not belong together/);
+    await refused(copyModel('flipped', (bytes) => { const copy = Buffer.from(bytes); copy[5000] ^= 1; return copy; }),
+      /^The model “tiny” in “flipped” could not be loaded: its files are damaged or do not belong together\. Export it again/);
+    assert.equal(await page.locator('#model option').count(), siteModels + 1, 'a model that failed is not listed');
+    await refused(root, /^“local-models” holds several models \(.*\): choose the folder of one of them\./);
+
+    // Opened again: the newer copy replaces the earlier one in the list.
+    await page.setInputFiles('#model-folder', join(root, 'mine'));
+    await modelIs('local-3:tiny'); // the third folder that held a model
+    assert.equal(await page.locator('#model option').count(), siteModels + 1);
+    await page.selectOption('#model', 'tiny');
+    await modelIs('tiny');
+    await page.close();
+  });
+
   it('reads a model\'s manifest before its weights: a newer format is not downloaded, an oversized file not read', SLOW, async () => {
     const page = await openPage();
     await waitForEngine(page);
@@ -626,11 +684,17 @@ describe('the web app in headless Chromium', () => {
     const page = await openPage('', empty);
     assert.equal((await waitForEngine(page)).engine, 'no-model');
     await shot(page, '13-no-model');
-    assert.equal(await page.textContent('#status-text'), 'No translation model is installed on this site yet.');
+    assert.equal(await page.textContent('#status-text'), 'No translation model is installed on this site yet. You can open one from this computer.');
     assert.match(await page.textContent('#model-description'), /Site owners: export a model/);
     assert.equal(await page.locator('#model-card').isVisible(), false, 'no model, no model card');
     assert.equal(await page.isDisabled('#file'), true);
     assert.equal(await page.isDisabled('#mode-camera'), true);
+    // A model from this computer makes the page usable.
+    await page.setInputFiles('#model-folder', WEB_MODEL);
+    await page.waitForFunction(() => document.body.dataset.engine === 'ready', null, SLOW);
+    assert.equal(await page.isDisabled('#file'), false);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'a model from this computer, on a site without models');
     await empty.close();
   });
 

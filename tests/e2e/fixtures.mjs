@@ -15,6 +15,8 @@ const PYTORCH = join(ROOT, 'tests', 'fixtures', 'pytorch');
 /** tiny_G.pth's export: a 48×40 input and its native (Flex) translation, planar f32 CHW in [-1, 1]. */
 export const INPUT_PNG = join(PYTORCH, 'input.png');
 export const INPUT_SIZE = { width: 48, height: 40 };
+/** The fixture's web model: the folder `native-trainer import` wrote for tiny_G.pth. */
+export const WEB_MODEL = join(PYTORCH, 'web');
 
 /**
  * How far a page pixel may be from the native translation, in levels of 255 per channel.
@@ -65,8 +67,8 @@ export const CARD_TITLE = '# tiny: a test model';
  */
 export function prepareModels(dir = join(OUTPUT, 'models')) {
   rmSync(dir, { recursive: true, force: true });
-  const manifest = JSON.parse(readFileSync(join(PYTORCH, 'web', 'manifest.json'), 'utf8'));
-  const weights = readFileSync(join(PYTORCH, 'web', 'a_to_b.bpk'));
+  const manifest = JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8'));
+  const weights = readFileSync(join(WEB_MODEL, 'a_to_b.bpk'));
   /** A model folder: the fixture's manifest with `changes`, and `bytes` as its `a_to_b.bpk`. */
   const addModel = (name, changes, bytes) => {
     mkdirSync(join(dir, name), { recursive: true });

@@ -1,0 +1,98 @@
+// A model opened from the person's own computer: the folder the trainer's `export` or `import`
+// wrote (manifest.json, a_to_b.bpk and/or b_to_a.bpk, perhaps MODEL_CARD.md), chosen with the
+// folder picker. Nothing is uploaded: the files are read here and handed to the translator, as a
+// downloaded model's would be. It lasts until the page is closed.
+
+import { FriendlyError } from './errors.js';
+
+const DIRECTIONS = ['a_to_b', 'b_to_a'];
+
+/** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
+const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
+const pathOf = (file) => file.webkitRelativePath || file.name;
+
+/**
+ * Finds a model among the files of a picked folder. Resolves to an entry like those of
+ * `models/index.json` (name, domains, directions) with `local: { folder, manifestText, manifest,
+ * weights, cardUrl }` (`weights`: the File of each direction, read when the model is loaded, so
+ * it can be loaded again after a restart); fails with a FriendlyError that says what is missing
+ * or wrong.
+ */
+export async function readLocalModel(fileList) {
+  const picked = [...fileList];
+  const folder = picked.length > 0 ? pathOf(picked[0]).split('/')[0] : '';
+  const where = folder ? `“${folder}”` : 'The chosen folder';
+  const manifests = picked.filter((file) => file.name === 'manifest.json');
+  if (manifests.length === 0) {
+    throw new FriendlyError('local-model', `${where} has no manifest.json, so it is not a model. Choose the folder the trainer’s “export” or “import” wrote (for example www/models/horse2zebra).`,
+      new Error(`${picked.length} file(s), none named manifest.json`));
+  }
+  // The manifest nearest the chosen folder; several at that depth are several models.
+  const depth = (file) => pathOf(file).split('/').length;
+  const shallowest = Math.min(...manifests.map(depth));
+  const nearest = manifests.filter((file) => depth(file) === shallowest);
+  if (nearest.length > 1) {
+    const names = nearest.map((file) => `“${folderOf(pathOf(file)).split('/').at(-2)}”`).join(', ');
+    throw new FriendlyError('local-model', `${where} holds several models (${names}): choose the folder of one of them.`,
+      new Error(`${nearest.length} manifest.json files at depth ${shallowest}`));
+  }
+  const manifestFile = nearest[0];
+  const dir = folderOf(pathOf(manifestFile));
+  const beside = (name) => picked.find((file) => pathOf(file) === dir + name || (!dir && file.name === name));
+  const manifestText = await manifestFile.text();
+  let manifest;
+  try {
+    manifest = JSON.parse(manifestText);
+  } catch (error) {
+    throw new FriendlyError('local-model', `The manifest.json in ${where} is damaged: it cannot be read.`, error);
+  }
+  const name = typeof manifest?.name === 'string' && manifest.name ? manifest.name : folder || 'model';
+  const weights = { a_to_b: null, b_to_a: null };
+  for (const direction of DIRECTIONS) {
+    const listed = manifest?.[direction];
+    if (!listed?.file) continue;
+    const file = beside(listed.file);
+    if (!file) {
+      throw new FriendlyError('local-model', `${where} lacks “${listed.file}”, which its manifest.json lists: copy the whole folder the trainer wrote.`,
+        new Error(`${dir}${listed.file} not among the ${picked.length} picked file(s)`));
+    }
+    if (Number.isFinite(listed.bytes) && file.size !== listed.bytes) {
+      throw new FriendlyError('local-model', `“${listed.file}” in ${where} is ${file.size.toLocaleString('en')} bytes, but its manifest.json says ${listed.bytes.toLocaleString('en')}: the files do not belong together. Export the model again.`,
+        new Error(`${dir}${listed.file}: ${file.size} bytes, manifest ${listed.bytes}`));
+    }
+    weights[direction] = file;
+  }
+  const card = typeof manifest.card === 'string' ? beside(manifest.card) : null;
+  return {
+    name,
+    domain_a: manifest.domain_a,
+    domain_b: manifest.domain_b,
+    directions: DIRECTIONS.filter((direction) => weights[direction]),
+    local: {
+      folder,
+      manifestText,
+      manifest,
+      weights,
+      // Shown as text in a new tab, as the site's own cards are.
+      cardUrl: card ? URL.createObjectURL(new Blob([await card.arrayBuffer()], { type: 'text/plain; charset=utf-8' })) : null,
+    },
+  };
+}
+
+/**
+ * A local model's files for the translator, read afresh each time (a buffer handed to the
+ * translator is gone from the page). `check(manifestText)` runs first, as for a download.
+ */
+export async function localModelFiles(entry, check = async () => {}) {
+  const { manifestText, manifest, weights, folder } = entry.local;
+  await check(manifestText);
+  const files = { a_to_b: null, b_to_a: null };
+  for (const direction of DIRECTIONS) {
+    try {
+      if (weights[direction]) files[direction] = await weights[direction].arrayBuffer();
+    } catch (error) {
+      throw new FriendlyError('model-load', `The model “${entry.name}” can no longer be read from “${folder}” (was it moved or changed?). Open it again.`, error);
+    }
+  }
+  return { manifestText, manifest, files };
+}
