@@ -234,7 +234,14 @@ function listen() {
   ui.cameraButton.addEventListener('click', () => setMode('camera'));
 }
 
+/** Keeps a copy of the app for visits without a network (sw.js); where that is not possible, the page works as before. */
+function workOffline() {
+  if (!('serviceWorker' in navigator) || !isSecureContext) return;
+  navigator.serviceWorker.register('sw.js').catch((error) => console.info('Unpaired: the page will not work offline', error));
+}
+
 async function main() {
+  workOffline();
   ui.backend.value = settings.backend;
   ui.maxSide.value = String(settings.maxSide);
   setReady(false);

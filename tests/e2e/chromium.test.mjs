@@ -128,6 +128,32 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('works offline after one visit: the page, the translator and the model come from its copies', SLOW, async () => {
+    // A site of its own, to take away afterwards.
+    const site = await startServer({ models: prepareModels(join(OUTPUT, 'offline-models')) });
+    const visit = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    try {
+      const page = await visit.newPage();
+      await page.goto(`${site.url}?backend=cpu`);
+      assert.equal((await waitForEngine(page)).engine, 'ready');
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true)); // installed: the app's files are kept
+      await site.stop();
+
+      await page.reload();
+      const state = await waitForEngine(page);
+      await shot(page, '02b-offline');
+      assert.deepEqual([state.engine, state.model], ['ready', 'tiny'], 'the page, the list of models and the model itself, without the site');
+      assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'kept with its isolation headers: the CPU still shares the work');
+      assert.equal(await translateFile(page, INPUT_PNG), 'done');
+      await assertMatchesNative(page, 'offline');
+      const other = await page.evaluate((url) => fetch(url).then(() => 'answered', () => 'failed'), `${site.url}no-such-file.txt`);
+      assert.equal(other, 'failed', 'the site is really gone: only what was kept answers');
+    } finally {
+      await visit.close();
+      await site.stop();
+    }
+  });
+
   it('keeps the model in the browser cache: a reload downloads no weights', SLOW, async () => {
     const weights = () => requests.filter((url) => url.endsWith('/tiny/a_to_b.bpk')).length;
     const before = weights();

@@ -31,7 +31,7 @@ export function startServer({ models } = {}) {
         resolve({
           url: match[1],
           stop: () => new Promise((done) => {
-            if (child.exitCode !== null) return done();
+            if (child.exitCode !== null || child.signalCode !== null) return done(); // stopped already
             child.removeAllListeners('exit');
             child.on('exit', () => done());
             child.kill();

@@ -1,0 +1,109 @@
+// The page offline: a service worker that keeps a copy of the app (its page, scripts, styles, the
+// wasm translator, the list of models and their manifests) and hands it out when the network is
+// not there. Online every request still goes to the site first (an updated site is used at once);
+// the copy is refreshed only when a file changed. Model weights are not touched here: the page
+// keeps those itself (model-store.js, Cache API), so a model used once also works offline.
+
+const CACHE = 'unpaired-app-v1';
+
+/** Everything the page needs to start, fetched when this worker is installed. */
+const APP_FILES = [
+  './',
+  'index.html',
+  'style.css',
+  'app.js',
+  'camera-mode.js',
+  'compare.js',
+  'cpu-helper.js',
+  'cpu-split.js',
+  'engine.js',
+  'errors.js',
+  'folders.js',
+  'image-header.js',
+  'images.js',
+  'local-model.js',
+  'model-store.js',
+  'photo-mode.js',
+  'settings.js',
+  'status.js',
+  'translator-client.js',
+  'translator-worker.js',
+  'zip.js',
+  'pkg/unpaired.js',
+  'pkg/unpaired_bg.wasm',
+  'models/index.json',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('unpaired-app-') && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.endsWith('.bpk')) return; // model weights: the page's own cache keeps them
+  event.respondWith(networkFirst(event, request));
+});
+
+/** The site's answer, kept for later; the kept copy when the site cannot be reached. */
+async function networkFirst(event, request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === 'basic') event.waitUntil(keep(cache, keyOf(request), response.clone()));
+    return response;
+  } catch (error) {
+    const kept = await cache.match(keyOf(request), { ignoreSearch: true, ignoreVary: true });
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+/** Pages are kept under the site's root, whatever their address says (`?backend=cpu`, `index.html`). */
+function keyOf(request) {
+  return request.mode === 'navigate' ? new URL('./', self.registration.scope).href : request.url;
+}
+
+/** Stores `response` unless the same version is kept already (a 19 MB translator is not rewritten on every visit). */
+async function keep(cache, key, response) {
+  const kept = await cache.match(key, { ignoreVary: true });
+  const version = (r) => [r.headers.get('etag'), r.headers.get('last-modified'), r.headers.get('content-length')].join('|');
+  if (kept && version(kept) === version(response) && version(response) !== '||') return;
+  await cache.put(key, response);
+}
+
+/** Fetches the app's files and the manifests of the models it lists; a file that fails is fetched on first use instead. */
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const scope = self.registration.scope;
+  await Promise.all(APP_FILES.map(async (file) => {
+    try {
+      const response = await fetch(new URL(file, scope), { cache: 'no-cache' });
+      if (response.ok) await cache.put(new URL(file, scope).href, response);
+    } catch {
+      // offline while installing: kept when next fetched
+    }
+  }));
+  try {
+    const index = await (await cache.match(new URL('models/index.json', scope).href))?.json();
+    for (const entry of index?.models ?? []) {
+      if (typeof entry?.path !== 'string') continue;
+      const url = new URL(entry.path, new URL('models/index.json', scope));
+      const response = await fetch(url, { cache: 'no-cache' });
+      if (response.ok) await cache.put(url.href, response);
+    }
+  } catch {
+    // no index, or a manifest that cannot be fetched: the page says so when it is used
+  }
+}
