@@ -26,7 +26,8 @@ export class PhotoMode {
     this.settings = settings;
     this.active = true;
     this.queue = [];
-    this.running = false;
+    this.running = false; // a batch, or the photo on screen translated again
+    this.draining = false; // a batch
     this.stopped = 0; // photos of the running batch dropped by "Stop the rest"
     /** The photo on screen: { name, file, input: ImageData, output: ImageData | null, direction, modelName, saved }. */
     this.shown = null;
@@ -102,8 +103,10 @@ export class PhotoMode {
     if (files.length === 0) return;
     if (!this.running) this.status.clearAlert(); // a new batch; a running one keeps telling its failures
     this.pinned = false;
+    // Photos added to a batch under way count on from it ("5 of 6"); otherwise a new batch starts.
+    const continuing = this.draining || this.queue.length > 0;
     this.queue.push(...files);
-    this.queueTotal = (this.running ? this.queueTotal : 0) + files.length;
+    this.queueTotal = (continuing ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();
     else this.showStop();
   }
@@ -142,6 +145,7 @@ export class PhotoMode {
   /** Translates the queue, one photo after the other; each one that fails is told, all of them together. */
   async drain() {
     this.running = true;
+    this.draining = true;
     this.stopped = 0;
     const failures = [];
     let index = 0;
@@ -170,6 +174,7 @@ export class PhotoMode {
       }
     }
     this.running = false;
+    this.draining = false;
     if (this.stopped > 0) {
       const photos = this.stopped === 1 ? '1 photo was' : `${this.stopped} photos were`;
       this.status.say(`Stopped: ${photos} not translated.`);
@@ -195,6 +200,7 @@ export class PhotoMode {
       }
     }
     this.running = false;
+    if (this.queue.length > 0) this.drain(); // photos added meanwhile
   }
 
   /** Translates `entry` (its `input`), shows it unless a photo from the list is on screen, and lists it. */

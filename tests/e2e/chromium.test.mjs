@@ -307,6 +307,18 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('translates photos added while the one on screen is translated again (after a change of backend)', SLOW, async () => {
+    const page = await openPage('?backend=cpu&maxSide=2048');
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, { name: 'big.png', mimeType: 'image/png', buffer: makePng(2048, 1536, (x, y) => [x % 256, y % 256, 30]) }), 'done');
+    await page.selectOption('#backend', 'auto'); // a new translator: the photo on screen is translated again
+    await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “big.png”'), null, SLOW);
+    await page.setInputFiles('#file', INPUT_PNG);
+    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['input.png', 'big.png', 'big.png']);
+    await page.close();
+  });
+
   it('stops a long batch on request: the photo being translated is kept, the rest dropped', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=2048');
     await waitForEngine(page);
