@@ -521,6 +521,12 @@ describe('the web app in headless Chromium', () => {
     await tab.close();
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await assertMatchesNative(page, 'a model from this computer');
+    // A new translator (another backend) loads it again from the folder's files.
+    await page.evaluate(() => { document.body.dataset.engine = 'switching'; });
+    await page.selectOption('#backend', 'auto');
+    await modelIs('local-1:tiny');
+    await page.selectOption('#backend', 'cpu');
+    await modelIs('local-1:tiny');
 
     const refused = async (dir, message) => {
       await page.evaluate(() => { document.querySelector('#alert').hidden = true; });
