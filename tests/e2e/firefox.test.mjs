@@ -1,6 +1,7 @@
 // Smoke run of the page in headless Firefox (geckodriver): by default it starts on the CPU, since
 // Firefox's WebGPU here is Mesa's llvmpipe (a software renderer), and says why; asked for WebGPU, it
-// loads the default model and translates the fixture photo like the native code. The wasm crate's own browser tests
+// loads the default model and translates the fixture photo like the native code; after one visit it
+// works with its site gone (the service worker's copy). The wasm crate's own browser tests
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
@@ -71,6 +72,24 @@ describe('the web app in headless Firefox', () => {
     assert.match(await firefox.execute("return document.getElementById('alert-text').textContent"),
       /^“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\./);
     assert.equal(await firefox.execute("return document.querySelectorAll('#history-list li').length"), 1, 'the earlier translation is kept');
+  });
+
+  it('works offline after one visit', { timeout: 300_000 }, async () => {
+    const site = await startServer({ models: prepareModels(join(OUTPUT, 'firefox-offline-models')) });
+    try {
+      await firefox.navigate(`${site.url}?backend=cpu`);
+      await firefox.waitFor(settled);
+      await firefox.execute('navigator.serviceWorker.ready.then(() => { window.keptForOffline = true; })');
+      await firefox.waitFor('return window.keptForOffline === true');
+      await site.stop();
+      await firefox.navigate(`${site.url}?backend=cpu`);
+      await firefox.waitFor(settled);
+      const state = await firefox.execute('return { ...document.body.dataset, isolated: crossOriginIsolated }');
+      assert.deepEqual([state.engine, state.model, state.isolated], ['ready', 'tiny', true], 'the page, the model and its isolation without the site');
+      await translateLikeNative('firefox offline');
+    } finally {
+      await site.stop();
+    }
   });
 
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
