@@ -70,6 +70,23 @@ pub fn rgba_from_bytes(width: u32, height: u32, bytes: Vec<u8>) -> Result<RgbaIm
     })
 }
 
+/// How images are scaled down: Catmull-Rom, as [`fit_within`] does.
+pub const SCALE_FILTER: FilterType = FilterType::CatmullRom;
+
+/// The size [`fit_within`] gives a `width × height` image: scaled down, keeping its aspect ratio,
+/// so that neither side exceeds `max_side`; unchanged if it fits.
+pub fn fitted_size(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max_side {
+        return (width, height);
+    }
+    let scale = max_side as f64 / longest as f64;
+    (
+        ((width as f64 * scale).round() as u32).max(1),
+        ((height as f64 * scale).round() as u32).max(1),
+    )
+}
+
 /// Scales the image down (keeping its aspect ratio) so that neither side exceeds `max_side`.
 /// Images that already fit are returned unchanged.
 pub fn fit_within(image: RgbaImage, max_side: u32) -> Result<RgbaImage, ImageError> {
@@ -77,18 +94,15 @@ pub fn fit_within(image: RgbaImage, max_side: u32) -> Result<RgbaImage, ImageErr
         return Err(ImageError::MaxSideTooSmall(max_side));
     }
     let (width, height) = image.dimensions();
-    let longest = width.max(height);
-    if longest <= max_side {
+    let (new_width, new_height) = fitted_size(width, height, max_side);
+    if (new_width, new_height) == (width, height) {
         return Ok(image);
     }
-    let scale = max_side as f64 / longest as f64;
-    let new_width = ((width as f64 * scale).round() as u32).max(1);
-    let new_height = ((height as f64 * scale).round() as u32).max(1);
     Ok(image::imageops::resize(
         &image,
         new_width,
         new_height,
-        FilterType::CatmullRom,
+        SCALE_FILTER,
     ))
 }
 

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail, ensure};
 use clap::Args;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
 use rayon::prelude::*;
-use unpaired::{Direction, ModelManifest, TranslateError, Translator};
+use unpaired::{Direction, ModelManifest, TranslateError, Translator, image_io};
 
 use crate::data::Domain;
 use crate::device::{self, DeviceChoice};
@@ -176,7 +176,7 @@ fn translate_one(
     direction: Direction,
     target: &Path,
 ) -> Outcome {
-    let image = match read_photo(photo) {
+    let image = match read_photo(photo, translator.max_side()) {
         Ok(image) => image,
         Err(error) => return Outcome::Skipped(error.to_string()),
     };
@@ -330,15 +330,21 @@ fn read_model(dir: &Path, direction: Option<&str>) -> Result<(ModelManifest, Dir
     Ok((manifest, direction, weights))
 }
 
-/// A photo as RGBA, turned the way its EXIF orientation says (as browsers show it), within the
-/// `image` crate's default memory limits (a photo too large to decode is an error, not a crash).
-fn read_photo(path: &Path) -> Result<RgbaImage> {
+/// A photo as RGBA, turned the way its EXIF orientation says (as browsers show it) and scaled down
+/// to `max_side` as the translator would, within the `image` crate's default memory limits (a
+/// photo too large to decode is an error, not a crash). Scaled before it becomes RGBA: a large
+/// grey or RGB photo is not first copied at 4 bytes a pixel.
+fn read_photo(path: &Path, max_side: u32) -> Result<RgbaImage> {
     let mut decoder = ImageReader::open(path)?
         .with_guessed_format()?
         .into_decoder()?;
     let orientation = decoder.orientation()?;
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
+    let (width, height) = image_io::fitted_size(image.width(), image.height(), max_side);
+    if (width, height) != (image.width(), image.height()) {
+        image = image.resize_exact(width, height, image_io::SCALE_FILTER);
+    }
     Ok(image.into_rgba8())
 }
 

@@ -144,6 +144,47 @@ fn translates_photos_and_folders_named_like_the_web_apps_downloads() {
 }
 
 #[test]
+fn scales_large_photos_down_exactly_as_the_translator_does() {
+    let root = tempfile::tempdir().unwrap();
+    // A grey photo: scaled as grey, then made RGBA, it must equal the translator's own path
+    // (RGBA first, then scaled).
+    let grey = image::open(fixture("input.png")).unwrap().to_luma8();
+    let photo = root.path().join("grey.png");
+    grey.save(&photo).unwrap();
+    let out = root.path().join("out");
+    let run = translate(&[
+        &arg(&photo),
+        "--model",
+        &model(),
+        "--device",
+        "flex",
+        "--max-side",
+        "24",
+        "--out",
+        &arg(&out),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = image::open(out.join("grey-tiny-a_to_b.png"))
+        .unwrap()
+        .to_rgba8();
+
+    let mut translator = unpaired::Translator::new(burn::tensor::Device::flex(), "cpu");
+    translator.set_model(common::load_web_model(&fixture("web")));
+    translator.set_max_side(24).unwrap();
+    let expected = translator
+        .translate(
+            image::DynamicImage::ImageLuma8(grey).to_rgba8(),
+            unpaired::Direction::AToB,
+        )
+        .unwrap();
+    assert_eq!(written.dimensions(), (24, 20));
+    assert_eq!(
+        written, expected,
+        "the same pixels as the library's translator"
+    );
+}
+
+#[test]
 fn never_overwrites_a_photo_being_translated() {
     let root = tempfile::tempdir().unwrap();
     let photos = root.path().join("photos");
