@@ -36,6 +36,23 @@ export function dosDateTime(date) {
   };
 }
 
+/**
+ * The 26 bytes a local header (from byte 4) and a central directory header (from byte 6) share:
+ * version needed, flags, method (stored), time, date, CRC-32, both sizes, name length, no extra field.
+ */
+function writeEntryFields(view, at, { time, day, crc, size, nameLength }) {
+  view.setUint16(at, VERSION, true);
+  view.setUint16(at + 2, UTF8_NAMES, true);
+  view.setUint16(at + 4, 0, true); // stored
+  view.setUint16(at + 6, time, true);
+  view.setUint16(at + 8, day, true);
+  view.setUint32(at + 10, crc, true);
+  view.setUint32(at + 14, size, true); // compressed size
+  view.setUint32(at + 18, size, true); // uncompressed size
+  view.setUint16(at + 22, nameLength, true);
+  view.setUint16(at + 24, 0, true); // extra field length
+}
+
 const tooLarge = (why) => new FriendlyError('zip-too-large',
   'These translations add up to more than 4 GB, more than one ZIP file can hold. Download them one by one, or clear the list and translate fewer at a time.',
   new Error(why));
@@ -74,34 +91,17 @@ export async function zipBlob(files, date = new Date()) {
     const nameBytes = encoder.encode(name);
     const size = blob.size;
     if (offset + 30 + nameBytes.length + size > LIMIT) throw tooLarge(`over ${LIMIT} bytes at “${name}”`);
-    const crc = crc32(new Uint8Array(await blob.arrayBuffer()));
+    const entry = { time, day, crc: crc32(new Uint8Array(await blob.arrayBuffer())), size, nameLength: nameBytes.length };
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true); // local file header
-    local.setUint16(4, VERSION, true);
-    local.setUint16(6, UTF8_NAMES, true);
-    local.setUint16(8, 0, true); // stored
-    local.setUint16(10, time, true);
-    local.setUint16(12, day, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, size, true); // compressed size
-    local.setUint32(22, size, true); // uncompressed size
-    local.setUint16(26, nameBytes.length, true);
-    local.setUint16(28, 0, true); // no extra field
+    writeEntryFields(local, 4, entry);
     parts.push(local, nameBytes, blob);
 
     const central = new DataView(new ArrayBuffer(46));
     central.setUint32(0, 0x02014b50, true); // central directory header
     central.setUint16(4, VERSION, true); // made by: MS-DOS attributes, version 2.0
-    central.setUint16(6, VERSION, true);
-    central.setUint16(8, UTF8_NAMES, true);
-    central.setUint16(10, 0, true);
-    central.setUint16(12, time, true);
-    central.setUint16(14, day, true);
-    central.setUint32(16, crc, true);
-    central.setUint32(20, size, true);
-    central.setUint32(24, size, true);
-    central.setUint16(28, nameBytes.length, true);
-    // extra and comment lengths, disk number, internal and external attributes: 0
+    writeEntryFields(central, 6, entry);
+    // comment length, disk number, internal and external attributes: 0
     central.setUint32(42, offset, true);
     directory.push(central, nameBytes);
     offset += 30 + nameBytes.length + size;
