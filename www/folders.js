@@ -6,6 +6,9 @@
 /** Extensions of pictures, for files whose type the browser leaves empty. */
 const PICTURE_EXTENSIONS = /\.(jpe?g|png|gif|webp|bmp|avif|heic|heif|tiff?|ico)$/i;
 
+/** Where a picked file sits in the chosen folder ("trip/day 2/a.jpg"), or its name. */
+export const pathOf = (file) => file.webkitRelativePath || file.name;
+
 /** Whether a file found in a folder is a picture worth trying (hidden files, such as macOS's "._" copies, are not). */
 export function isPicture(file) {
   if (file.name.startsWith('.')) return false;
@@ -84,7 +87,7 @@ async function readAll(reader) {
 
 /** The pictures among the files of the folder picker, in path order. */
 export function picturesFromPicker(fileList) {
-  const found = [...fileList].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+  const found = [...fileList].map((file) => ({ file, path: pathOf(file) }));
   const folders = [...new Set(found.map(({ path }) => path.split('/')[0]))];
   return { ...picturesOf(found), folders };
 }

@@ -4,12 +4,12 @@
 // downloaded model's would be. It lasts until the page is closed.
 
 import { FriendlyError } from './errors.js';
+import { pathOf } from './folders.js';
 
 const DIRECTIONS = ['a_to_b', 'b_to_a'];
 
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
-const pathOf = (file) => file.webkitRelativePath || file.name;
 
 /**
  * Finds a model among the files of a picked folder. Resolves to an entry like those of

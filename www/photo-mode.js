@@ -242,8 +242,11 @@ export class PhotoMode {
   }
 
   async downloadShown() {
-    if (!this.shown?.saved) return;
-    const { name, modelName, direction, saved } = this.shown;
+    if (this.shown?.saved) await this.downloadSaved(this.shown);
+  }
+
+  /** Hands over the saved PNG of a translated photo (on screen, or in the list). */
+  async downloadSaved({ name, modelName, direction, saved }) {
     try {
       download(await saved.output, resultName(name, modelName, direction));
     } catch (error) {
@@ -282,13 +285,7 @@ export class PhotoMode {
     save.className = 'quiet';
     save.textContent = 'Download';
     save.setAttribute('aria-label', `Download the translation of ${name}`);
-    save.addEventListener('click', async () => {
-      try {
-        download(await saved.output, resultName(name, modelName, direction));
-      } catch (error) {
-        this.fail(error, 'The translation could not be saved as a PNG.');
-      }
-    });
+    save.addEventListener('click', () => this.downloadSaved(record));
     const actions = document.createElement('div');
     actions.append(show, save);
     item.append(thumbnail, label, actions);
