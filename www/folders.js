@@ -16,8 +16,8 @@ export function isPicture(file) {
 }
 
 /**
- * The pictures among `files` (each with the `path` to sort by: its place in the folder) in path
- * order, and how many others were left out.
+ * The pictures among the files `found` (each with the `path` to sort by: its place in the
+ * folder) in path order, and how many others were left out.
  * @param {{ file: File, path: string }[]} found
  */
 export function picturesOf(found) {

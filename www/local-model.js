@@ -5,8 +5,7 @@
 
 import { FriendlyError } from './errors.js';
 import { pathOf } from './folders.js';
-
-const DIRECTIONS = ['a_to_b', 'b_to_a'];
+import { DIRECTIONS } from './model-store.js';
 
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);

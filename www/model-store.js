@@ -8,7 +8,8 @@
 import { FriendlyError } from './errors.js';
 
 const CACHE_NAME = 'unpaired-models-v1';
-const DIRECTIONS = ['a_to_b', 'b_to_a'];
+/** A model's two directions, as its manifest names their weights. */
+export const DIRECTIONS = ['a_to_b', 'b_to_a'];
 
 /** Reads the list of models. A missing index means no model is installed. */
 export async function loadIndex(url = 'models/index.json') {
