@@ -63,6 +63,14 @@ pub struct ModelIndex {
     pub models: Vec<IndexEntry>,
 }
 
+impl ModelIndex {
+    /// Parses the text of the `index.json` at `path` (named in the error).
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        serde_json::from_str(text)
+            .with_context(|| format!("{} is not a model index", path.display()))
+    }
+}
+
 /// Writes `model` into `dir` and lists it in `dir/../index.json`; returns the manifest.
 pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
     let (manifest, weights) = prepare(model)?;
@@ -158,9 +166,8 @@ fn updated_index(
         return Ok(None);
     };
     let index_path = parent.join("index.json");
-    let mut index: ModelIndex = match std::fs::read_to_string(&index_path) {
-        Ok(text) => serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a model index", index_path.display()))?,
+    let mut index = match std::fs::read_to_string(&index_path) {
+        Ok(text) => ModelIndex::parse(&text, &index_path)?,
         Err(_) => ModelIndex::default(),
     };
     let entry = IndexEntry {

@@ -251,8 +251,7 @@ pub fn locate_model(model: Option<&str>, models_dir: &Path) -> Result<PathBuf> {
             index_path.display()
         ),
     })?;
-    let index: ModelIndex = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a model index", index_path.display()))?;
+    let index = ModelIndex::parse(&text, &index_path)?;
     let names = || {
         index
             .models
