@@ -63,11 +63,7 @@ export class PhotoMode {
     });
     $('download').addEventListener('click', () => this.downloadShown());
     this.zipButton.addEventListener('click', () => this.downloadAll());
-    $('history-clear').addEventListener('click', () => {
-      this.historyList.replaceChildren();
-      this.records = [];
-      $('history').hidden = true;
-    });
+    $('history-clear').addEventListener('click', () => this.hideHistory());
   }
 
   setEnabled(enabled) {
@@ -286,11 +282,40 @@ export class PhotoMode {
     save.textContent = 'Download';
     save.setAttribute('aria-label', `Download the translation of ${name}`);
     save.addEventListener('click', () => this.downloadSaved(record));
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'quiet remove';
+    remove.textContent = '×';
+    remove.title = 'Remove from the list';
+    remove.setAttribute('aria-label', `Remove ${name} from the list`);
+    remove.addEventListener('click', () => this.removeFromHistory(record, item));
     const actions = document.createElement('div');
     actions.append(show, save);
-    item.append(thumbnail, label, actions);
+    item.append(thumbnail, label, actions, remove);
     this.historyList.prepend(item);
     $('history').hidden = false;
+  }
+
+  /**
+   * Takes one photo out of the list (and so out of "Download all"); the photo on screen stays.
+   * Focus moves to the next item's remove button (else the previous one's), so that removing
+   * several in a row needs no pointer.
+   */
+  removeFromHistory(record, item) {
+    this.records = this.records.filter((kept) => kept !== record);
+    const neighbour = item.nextElementSibling ?? item.previousElementSibling;
+    item.remove();
+    if (this.records.length === 0) {
+      this.hideHistory();
+      return;
+    }
+    neighbour?.querySelector('.remove')?.focus();
+  }
+
+  hideHistory() {
+    this.historyList.replaceChildren();
+    this.records = [];
+    $('history').hidden = true;
   }
 
   /** Puts a photo of the list back on screen; it stays there while other photos are translated. */

@@ -209,6 +209,15 @@ describe('the web app in headless Chromium', () => {
     ], 'every translation of the list, whole, in the order translated, named as when downloaded one by one');
     assert.ok(entries[1].bytes.equals(readFileSync(await saved.path())), 'the same PNG as the list\'s Download gives');
 
+    await page.getByRole('button', { name: 'Remove second.png from the list' }).click();
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['third.png', 'input.png']);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Remove input.png from the list',
+      'the next item\'s Remove has the focus');
+    assert.deepEqual(await canvasSize(page, '#photo-output'), INPUT_SIZE, 'the photo on screen stays');
+    const [fewer] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
+    assert.deepEqual(readZip(await fewer.path()).entries.map(({ name }) => name), ['input-tiny-a_to_b.png', 'third-tiny-a_to_b.png'],
+      'a removed photo is left out of the ZIP');
+
     await page.getByRole('button', { name: 'Clear' }).click();
     assert.equal(await page.locator('#history').isVisible(), false, 'the list is gone');
     assert.equal(await translateFile(page, { name: 'input.png', mimeType: 'image/png', buffer: readFileSync(INPUT_PNG) }), 'done');
@@ -216,6 +225,9 @@ describe('the web app in headless Chromium', () => {
     const [again] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
     assert.deepEqual(readZip(await again.path()).entries.map(({ name }) => name), ['input-tiny-a_to_b.png', 'input-tiny-a_to_b (2).png'],
       'after Clear, only what was translated since; the same name twice is told apart');
+    await page.getByRole('button', { name: 'Remove input.png from the list' }).first().click();
+    await page.keyboard.press('Enter'); // the focus moved to the other item's Remove
+    assert.equal(await page.locator('#history').isVisible(), false, 'removing the last photo hides the list');
     await page.close();
   });
 
