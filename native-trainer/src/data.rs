@@ -11,17 +11,19 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail, ensure};
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::ValueEnum;
+use image::RgbImage;
 use image::imageops::{self, FilterType};
-use image::{DynamicImage, RgbImage};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use unpaired::image_io;
 
-/// File extensions read as images (the reference's list, plus WebP).
-pub const IMAGE_EXTENSIONS: [&str; 9] = [
-    "jpg", "jpeg", "png", "ppm", "bmp", "tif", "tiff", "webp", "pgm",
+use crate::picture::{self, PictureError};
+
+/// File extensions read as images (the reference's list, plus WebP, GIF and PGM).
+pub const IMAGE_EXTENSIONS: [&str; 10] = [
+    "jpg", "jpeg", "png", "ppm", "bmp", "tif", "tiff", "webp", "gif", "pgm",
 ];
 
 /// The `--preprocess` option (the reference's names).
@@ -192,12 +194,10 @@ impl Domain {
     }
 }
 
-/// Reads a photo as 8-bit RGB: grayscale is expanded, alpha dropped, 16-bit scaled down.
-pub fn read_rgb(path: &Path) -> Result<RgbImage> {
-    let image: DynamicImage = image::ImageReader::open(path)?
-        .with_guessed_format()?
-        .decode()?;
-    Ok(image.into_rgb8())
+/// Reads a photo as 8-bit RGB: grayscale is expanded, alpha dropped, 16-bit scaled down; not
+/// turned by its EXIF orientation (the reference's loader does not turn them).
+pub fn read_rgb(path: &Path) -> Result<RgbImage, PictureError> {
+    Ok(picture::open(path, false)?.into_rgb8())
 }
 
 /// `[1, 3, h, w]` values in [-1, 1] on `device`.

@@ -13,6 +13,7 @@ pub mod import;
 pub mod model_card;
 pub mod netg;
 pub mod onnx;
+pub mod picture;
 pub mod pytorch;
 pub mod report;
 pub mod test_split;

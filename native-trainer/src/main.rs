@@ -105,8 +105,13 @@ fn main() -> Result<()> {
                 args.out.display()
             );
             if !summary.skipped.is_empty() {
+                let which = if args.quiet {
+                    "run without --quiet to see which"
+                } else {
+                    "named above"
+                };
                 println!(
-                    "skipped {} that could not be read or translated (named above)",
+                    "skipped {} that could not be read or translated ({which})",
                     summary.skipped.len()
                 );
             }

@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Args;
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
+use image::RgbaImage;
 use rayon::prelude::*;
 use unpaired::{Direction, ModelManifest, TranslateError, Translator, image_io};
 
 use crate::data::Domain;
 use crate::device::{self, DeviceChoice};
 use crate::export::ModelIndex;
+use crate::picture::{self, PictureError};
 use crate::report::progress::translate_bar;
 use crate::report::samples::save_png;
 
@@ -330,16 +331,11 @@ fn read_model(dir: &Path, direction: Option<&str>) -> Result<(ModelManifest, Dir
 }
 
 /// A photo as RGBA, turned the way its EXIF orientation says (as browsers show it) and scaled down
-/// to `max_side` as the translator would, within the `image` crate's default memory limits (a
-/// photo too large to decode is an error, not a crash). Scaled before it becomes RGBA: a large
-/// grey or RGB photo is not first copied at 4 bytes a pixel.
-fn read_photo(path: &Path, max_side: u32) -> Result<RgbaImage> {
-    let mut decoder = ImageReader::open(path)?
-        .with_guessed_format()?
-        .into_decoder()?;
-    let orientation = decoder.orientation()?;
-    let mut image = DynamicImage::from_decoder(decoder)?;
-    image.apply_orientation(orientation);
+/// to `max_side` as the translator would (a photo too large to decode is an error, not a crash:
+/// see [`picture::MAX_DECODED_BYTES`]). Scaled before it becomes RGBA: a large grey or RGB photo
+/// is not first copied at 4 bytes a pixel.
+fn read_photo(path: &Path, max_side: u32) -> Result<RgbaImage, PictureError> {
+    let mut image = picture::open(path, true)?;
     let (width, height) = image_io::fitted_size(image.width(), image.height(), max_side);
     if (width, height) != (image.width(), image.height()) {
         image = image.resize_exact(width, height, image_io::SCALE_FILTER);

@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use image::RgbImage;
 
 use super::inception::INPUT_SIZE;
+use crate::picture;
 
 /// File extensions read (case-insensitive).
 pub const EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
@@ -43,12 +44,8 @@ pub fn list(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Decodes an image file as 8-bit RGB (alpha dropped, 16-bit and grey converted).
 pub fn decode(path: &Path) -> Result<RgbImage> {
-    let image = image::ImageReader::open(path)
-        .with_context(|| format!("opening {}", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("reading {}", path.display()))?
-        .decode()
-        .with_context(|| format!("decoding {}", path.display()))?;
+    let image =
+        picture::open(path, false).with_context(|| format!("reading {}", path.display()))?;
     Ok(image.into_rgb8())
 }
 
