@@ -81,6 +81,7 @@ const camera = new CameraMode({
     settings.camera = deviceId;
     saveSetting('camera', deviceId);
   },
+  onSnapshot: (entry, input, output) => photo.listTranslation(entry, input, output),
 });
 
 function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {

@@ -1,10 +1,11 @@
 // The camera: frames translated one after another for as long as the camera mode is open, with a
 // frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
 // mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
-// mirrored at first), pause, and a snapshot to download. Leaving the mode switches the camera off.
+// mirrored at first), pause, and a snapshot (downloaded, and added to the photos' list). Leaving the mode
+// switches the camera off.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { download, drawScaled, fileStamp, paint, toPng } from './images.js';
+import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
 import { formatMs } from './status.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,9 +18,10 @@ export class CameraMode {
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
    *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string },
    *           onMirrorChange: (key: 'mirror' | 'mirrorBack', mirror: boolean) => void,
-   *           onCameraChange: (deviceId: string) => void }} options
+   *           onCameraChange: (deviceId: string) => void,
+   *           onSnapshot: (entry: { name: string, modelName: string, direction: string }, input: HTMLCanvasElement, output: HTMLCanvasElement) => { output: Promise<Blob> } }} options
    */
-  constructor({ engine, status, compare, settings, onMirrorChange, onCameraChange }) {
+  constructor({ engine, status, compare, settings, onMirrorChange, onCameraChange, onSnapshot }) {
     this.engine = engine;
     this.status = status;
     this.compare = compare;
@@ -31,6 +33,7 @@ export class CameraMode {
     this.choice = $('camera-choice');
     this.sources = $('camera-source');
     this.onCameraChange = onCameraChange;
+    this.onSnapshot = onSnapshot;
     this.grab = document.createElement('canvas');
     this.stream = null;
     this.session = 0; // bumped on every start and stop, so a stale loop ends
@@ -234,11 +237,23 @@ export class CameraMode {
     this.rate.textContent = text;
   }
 
+  /**
+   * Downloads the translated frame on screen (mirrored as shown) and adds it, with the camera
+   * picture, to the list of translated photos (`onSnapshot`), where it can be shown again and is
+   * part of "Download all".
+   */
   async snapshot() {
     if (!this.frames) return;
-    const stamp = fileStamp();
     const { modelName, direction } = this.settings();
-    download(await toPng(this.compare.output, { mirror: this.mirror.checked }), `camera-${stamp}-${modelName}-${direction}.png`);
+    const name = `camera-${fileStamp()}.png`;
+    const [input, output] = [this.compare.input, this.compare.output].map((canvas) => (this.mirror.checked ? mirrored(canvas) : canvas));
+    const saved = this.onSnapshot({ name, modelName, direction }, input, output);
+    try {
+      download(await saved.output, resultName(name, modelName, direction));
+      this.status.say('Snapshot saved; it is also in the list of translated photos (Photos).');
+    } catch (error) {
+      this.status.error(error, 'The snapshot could not be saved as a PNG.');
+    }
   }
 }
 

@@ -111,20 +111,22 @@ export async function readPng(png) {
   }
 }
 
-/** The canvas as a PNG, mirrored left-right if asked. */
-export function toPng(canvas, { mirror = false } = {}) {
-  let source = canvas;
-  if (mirror) {
-    source = document.createElement('canvas');
-    source.width = canvas.width;
-    source.height = canvas.height;
-    const context = source.getContext('2d');
-    context.translate(canvas.width, 0);
-    context.scale(-1, 1);
-    context.drawImage(canvas, 0, 0);
-  }
+/** A copy of the canvas mirrored left-right. */
+export function mirrored(canvas) {
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  const context = copy.getContext('2d');
+  context.translate(canvas.width, 0);
+  context.scale(-1, 1);
+  context.drawImage(canvas, 0, 0);
+  return copy;
+}
+
+/** The canvas as a PNG. */
+export function toPng(canvas) {
   return new Promise((resolve, reject) =>
-    source.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded as PNG'))), 'image/png'));
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded as PNG'))), 'image/png'));
 }
 
 /** Saves a blob as a file through the browser's download (nothing is sent anywhere). */

@@ -250,50 +250,41 @@ export class PhotoMode {
     }
   }
 
-  /**
-   * Adds a translated photo to the list. The list keeps each photo and its translation as PNG
-   * files, which the browser may hold outside the page's memory, and a small thumbnail: a long
-   * list of large photos does not use up the tab's memory.
-   */
+  /** Adds the photo just translated (on screen) to the list, keeping its PNGs as `entry.saved`. */
   addToHistory(entry) {
-    const { name, file, modelName, direction } = entry;
-    const output = canvasOf(entry.output);
+    entry.saved = this.listTranslation(entry, canvasOf(entry.input), canvasOf(entry.output));
+  }
+
+  /**
+   * Adds a translation to the list: a photo's, or a camera snapshot's (`file` null), the picture
+   * and its translation given as canvases. The list keeps both as PNG files, which the browser
+   * may hold outside the page's memory, and a small thumbnail: a long list of large photos does
+   * not use up the tab's memory. Returns the PNGs (promises).
+   */
+  listTranslation({ name, file = null, modelName, direction }, input, output) {
     // toBlob copies the canvas at once; a failed encoding is told when the photo is asked for.
-    const saved = { input: toPng(canvasOf(entry.input)), output: toPng(output) };
+    const saved = { input: toPng(input), output: toPng(output) };
     for (const png of Object.values(saved)) png.catch(() => {});
-    entry.saved = saved;
+    const record = { name, file, modelName, direction, saved };
+    this.records.push(record);
     const item = document.createElement('li');
     const thumbnail = document.createElement('canvas');
     drawFitted(output, output.width, output.height, thumbnail, THUMBNAIL_SIDE);
     thumbnail.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
     label.textContent = name;
-    const show = document.createElement('button');
-    show.type = 'button';
-    show.className = 'quiet';
-    show.textContent = 'Show';
-    show.setAttribute('aria-label', `Show ${name}`);
-    const record = { name, file, modelName, direction, saved };
-    this.records.push(record);
-    show.addEventListener('click', () => this.showSaved(record));
-    const save = document.createElement('button');
-    save.type = 'button';
-    save.className = 'quiet';
-    save.textContent = 'Download';
-    save.setAttribute('aria-label', `Download the translation of ${name}`);
-    save.addEventListener('click', () => this.downloadSaved(record));
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.className = 'quiet remove';
-    remove.textContent = '×';
-    remove.title = 'Remove from the list';
-    remove.setAttribute('aria-label', `Remove ${name} from the list`);
-    remove.addEventListener('click', () => this.removeFromHistory(record, item));
     const actions = document.createElement('div');
-    actions.append(show, save);
+    actions.append(
+      button('Show', `Show ${name}`, () => this.showSaved(record)),
+      button('Download', `Download the translation of ${name}`, () => this.downloadSaved(record)),
+    );
+    const remove = button('×', `Remove ${name} from the list`, () => this.removeFromHistory(record, item));
+    remove.classList.add('remove');
+    remove.title = 'Remove from the list';
     item.append(thumbnail, label, actions, remove);
     this.historyList.prepend(item);
     $('history').hidden = false;
+    return saved;
   }
 
   /**
@@ -351,4 +342,15 @@ export class PhotoMode {
       this.zipButton.disabled = false;
     }
   }
+}
+
+/** A quiet button showing `text`, named `label` for assistive technology. */
+function button(text, label, onClick) {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = 'quiet';
+  element.textContent = text;
+  element.setAttribute('aria-label', label);
+  element.addEventListener('click', onClick);
+  return element;
 }

@@ -47,3 +47,24 @@ export function canvasPixels(page, selector) {
     return { width: canvas.width, height: canvas.height, rgba: Array.from(data) };
   }, selector);
 }
+
+/** The RGBA bytes of a picture file's contents (a PNG from a download, say), decoded in the page. */
+export function picturePixels(page, bytes) {
+  return page.evaluate(async (data) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(data)]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+    const context = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height }).getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    return { width: bitmap.width, height: bitmap.height, rgba: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+  }, [...bytes]);
+}
+
+/** Pixels (as `canvasPixels` gives them) mirrored left-right. */
+export function mirroredPixels({ width, height, rgba }) {
+  const out = new Array(rgba.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 4; c++) out[(y * width + x) * 4 + c] = rgba[(y * width + width - 1 - x) * 4 + c];
+    }
+  }
+  return { width, height, rgba: out };
+}

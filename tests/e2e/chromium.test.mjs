@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { canvasPixels, launchChromium, waitForEngine } from './chromium.mjs';
+import { canvasPixels, launchChromium, mirroredPixels, picturePixels, waitForEngine } from './chromium.mjs';
 import {
   CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, WEB_MODEL,
 } from './fixtures.mjs';
@@ -187,13 +187,8 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
     await assertMatchesNative(page, 'shown again from the list');
     assert.equal(await page.textContent('#status-text'), '“input.png” (48 × 40) as translated before.');
-    const decoded = await page.evaluate(async (bytes) => {
-      const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
-      const context = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height }).getContext('2d');
-      context.drawImage(bitmap, 0, 0);
-      return Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data);
-    }, [...readFileSync(INPUT_PNG)]);
-    assert.deepEqual((await canvasPixels(page, '#photo-input')).rgba, decoded, 'with its original beside it, pixel for pixel');
+    const decoded = await picturePixels(page, readFileSync(INPUT_PNG));
+    assert.deepEqual((await canvasPixels(page, '#photo-input')).rgba, decoded.rgba, 'with its original beside it, pixel for pixel');
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the translation of second.png' }).click()]);
     assert.equal(saved.suggestedFilename(), 'second-tiny-a_to_b.png');
     assert.deepEqual(pngSize(readFileSync(await saved.path())), { width: 300, height: 200 }, 'the whole translation is downloaded from the list');
@@ -612,14 +607,23 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await frames(), paused, 'no frames while paused');
     assert.equal(await page.textContent('#fps'), 'Paused');
     await shot(page, '11-camera-paused');
+
+    // Snapshots of the frame on screen (kept still by the pause), mirrored and not: each downloaded and listed as shown.
+    const asShown = async (selector) => ((await mirrored()) ? mirroredPixels : (pixels) => pixels)(await canvasPixels(page, selector));
+    const snapshots = [];
+    for (const mirror of [false, true]) {
+      if ((await mirrored()) !== mirror) await page.click('#mirror');
+      const [snapshot] = await Promise.all([page.waitForEvent('download'), page.click('#snapshot')]);
+      const name = snapshot.suggestedFilename();
+      assert.match(name, /^camera-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-tiny-a_to_b\.png$/);
+      const saved = readFileSync(await snapshot.path());
+      assert.deepEqual(await picturePixels(page, saved), await asShown('#camera-output'), `the translated frame, as shown (mirror ${mirror})`);
+      assert.equal(await page.textContent('#status-text'), 'Snapshot saved; it is also in the list of translated photos (Photos).');
+      snapshots.push({ name, saved, frame: await asShown('#camera-input') });
+      await page.waitForTimeout(1000); // the next one's name is a second later
+    }
     await page.click('#camera-pause');
     await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) > n, paused, SLOW);
-
-    const [snapshot] = await Promise.all([page.waitForEvent('download'), page.click('#snapshot')]);
-    assert.match(snapshot.suggestedFilename(), /^camera-.*-tiny-a_to_b\.png$/);
-    const saved = join(OUTPUT, 'snapshot.png');
-    await snapshot.saveAs(saved);
-    assert.deepEqual(pngSize(readFileSync(saved)), { width: 256, height: 192 });
 
     await page.evaluate(() => { window.cameraTracks = document.querySelector('#video').srcObject.getTracks(); });
     await page.click('#mode-photo');
@@ -629,6 +633,18 @@ describe('the web app in headless Chromium', () => {
       tracks: window.cameraTracks.map((track) => track.readyState),
     }));
     assert.deepEqual(off, { state: 'off', source: null, tracks: ['ended'] }, 'the camera is switched off');
+
+    const listed = snapshots.map(({ name }) => name.replace('-tiny-a_to_b.png', '.png'));
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), [...listed].reverse(), 'the snapshots are in the list');
+    for (const [k, { frame }] of snapshots.entries()) {
+      await page.getByRole('button', { name: `Show ${listed[k]}` }).click();
+      await page.waitForFunction(() => document.body.dataset.photo === 'done', null, SLOW);
+      assert.deepEqual(await canvasPixels(page, '#photo-input'), frame, 'each with the camera picture it was made from, as shown');
+    }
+    const [zip] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download all (ZIP)' }).click()]);
+    const { entries } = readZip(await zip.path());
+    assert.deepEqual(entries.map(({ name }) => name), snapshots.map(({ name }) => name));
+    assert.ok(entries.every(({ bytes }, k) => bytes.equals(snapshots[k].saved)), 'the ZIP holds the PNGs the snapshots downloaded');
     await page.close();
   });
 
