@@ -181,6 +181,8 @@ function setMode(mode) {
   $('photo-panel').hidden = cameraMode;
   $('camera-panel').hidden = !cameraMode;
   photo.active = !cameraMode;
+  // What went wrong with the mode left behind is not about what is on screen now.
+  status.clearAlertFrom(cameraMode ? 'photo' : 'camera');
   if (cameraMode) camera.start();
   else camera.stop();
 }

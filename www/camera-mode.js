@@ -103,7 +103,7 @@ export class CameraMode {
     } catch (error) {
       if (session === this.session) {
         this.showRate('Camera off');
-        this.status.error(error, 'The camera could not be started.');
+        this.status.error(error, 'The camera could not be started.', 'camera');
       }
       return false;
     }
@@ -118,10 +118,12 @@ export class CameraMode {
     try {
       await this.video.play();
     } catch (error) {
+      if (session !== this.session) return false; // left camera mode (or switched camera) before the picture came
       this.stop();
-      this.status.error(new FriendlyError('camera-busy', 'The camera started but shows no picture. Close other apps that use it and try again.', error));
+      this.status.error(new FriendlyError('camera-busy', 'The camera started but shows no picture. Close other apps that use it and try again.', error), undefined, 'camera');
       return false;
     }
+    if (session !== this.session) return false;
     this.showRate('Waiting for the first frame…');
     this.status.say('The camera is on: each frame is translated here, on your device.');
     this.loop(session);
@@ -206,7 +208,7 @@ export class CameraMode {
         if (session !== this.session) return;
         if (error instanceof Cancelled) continue; // the translator was replaced: carry on with the new one
         this.setPaused(true);
-        this.status.error(error, 'The camera picture could not be translated.');
+        this.status.error(error, 'The camera picture could not be translated.', 'camera');
         continue;
       } finally {
         this.rate.dataset.busy = 'false';
@@ -252,7 +254,7 @@ export class CameraMode {
       download(await saved.output, resultName(name, modelName, direction));
       this.status.say('Snapshot saved; it is also in the list of translated photos (Photos).');
     } catch (error) {
-      this.status.error(error, 'The snapshot could not be saved as a PNG.');
+      this.status.error(error, 'The snapshot could not be saved as a PNG.', 'camera');
     }
   }
 }

@@ -89,7 +89,7 @@ export class PhotoMode {
       zone.classList.remove('dragging');
       if (!this.active) return;
       const folders = droppedFolders(event.dataTransfer); // read now: the drop is emptied after this event
-      if (folders) picturesInEntries(folders).then((found) => this.addFolder(found), (error) => this.status.error(error, 'The dropped folder could not be read.'));
+      if (folders) picturesInEntries(folders).then((found) => this.addFolder(found), (error) => this.status.error(error, 'The dropped folder could not be read.', 'photo'));
       else this.add([...event.dataTransfer.files]);
     });
   }
@@ -116,7 +116,7 @@ export class PhotoMode {
     const names = folders.map((name) => `“${name}”`).join(', ') || 'the folder';
     if (files.length === 0) {
       this.status.error(new FriendlyError('no-pictures', `There are no pictures in ${names} (JPEG, PNG, WebP or GIF files).`,
-        new Error(`${skipped} other file(s)`)));
+        new Error(`${skipped} other file(s)`)), undefined, 'photo');
       return;
     }
     if (skipped > 0) {
@@ -165,8 +165,8 @@ export class PhotoMode {
         if (error instanceof Cancelled) continue;
         failures.push({ error, fallback: `${quoted} could not be translated.` });
         this.settle();
-        if (failures.length === 1) this.status.error(error, failures[0].fallback);
-        else this.status.errors(`${failures.length} of the ${this.queueTotal} photos could not be translated:`, failures);
+        if (failures.length === 1) this.status.error(error, failures[0].fallback, 'photo');
+        else this.status.errors(`${failures.length} of the ${this.queueTotal} photos could not be translated:`, failures, 'photo');
       }
     }
     this.running = false;
@@ -192,7 +192,7 @@ export class PhotoMode {
     } catch (error) {
       if (!(error instanceof Cancelled)) {
         this.settle();
-        this.status.error(error, `“${this.shown.name}” could not be translated.`);
+        this.status.error(error, `“${this.shown.name}” could not be translated.`, 'photo');
       }
     }
     this.running = false;
@@ -234,7 +234,7 @@ export class PhotoMode {
   fail(error, fallback) {
     if (this.running) document.body.dataset.photo = 'error';
     else this.settle();
-    this.status.error(error, fallback);
+    this.status.error(error, fallback, 'photo');
   }
 
   async downloadShown() {

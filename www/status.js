@@ -82,10 +82,14 @@ export class StatusView {
     this.tell(text);
   }
 
-  /** Shows what went wrong: the friendly sentence, with the technical message folded away. */
-  error(error, fallback) {
+  /**
+   * Shows what went wrong: the friendly sentence, with the technical message folded away. `source`
+   * ('photo', 'camera') marks an alert about one mode's work, which `clearAlertFrom` takes away
+   * when the person leaves that mode; without it (the engine, the model) the alert stays.
+   */
+  error(error, fallback, source = null) {
     const { text, details } = explain(error, fallback);
-    this.showAlert(text, [], details || '(none)', error?.kind ?? 'unexpected');
+    this.showAlert(text, [], details || '(none)', error?.kind ?? 'unexpected', source);
     console.warn(`Unpaired: ${text}`, error);
   }
 
@@ -94,24 +98,32 @@ export class StatusView {
    * as a list; the technical messages, each under its sentence, folded away.
    * @param {{ error: unknown, fallback: string }[]} failures
    */
-  errors(heading, failures) {
+  errors(heading, failures, source = null) {
     const explained = failures.map(({ error, fallback }) => explain(error, fallback));
     this.showAlert(heading, explained.map(({ text }) => text),
-      explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several');
+      explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several', source);
     console.warn(`Unpaired: ${heading}`, failures.map(({ error }) => error));
   }
 
-  showAlert(text, items, details, kind) {
+  showAlert(text, items, details, kind, source) {
     this.alertText.textContent = text;
     this.alertList.replaceChildren(...items.map((item) => Object.assign(document.createElement('li'), { textContent: item })));
     this.alertList.hidden = items.length === 0;
     this.alertDetails.textContent = details;
     this.alert.hidden = false;
     this.alert.dataset.kind = kind;
+    if (source) this.alert.dataset.source = source;
+    else delete this.alert.dataset.source;
   }
 
   clearAlert() {
     this.alert.hidden = true;
     delete this.alert.dataset.kind;
+    delete this.alert.dataset.source;
+  }
+
+  /** Takes the alert away if it is about `source`'s work (see `error`). */
+  clearAlertFrom(source) {
+    if (!this.alert.hidden && this.alert.dataset.source === source) this.clearAlert();
   }
 }

@@ -427,6 +427,9 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await translateFile(page, { name: 'panorama.png', mimeType: 'image/png', buffer: makeLargePng(40000, 40000) }), 'error');
     await shot(page, '08b-too-large');
     assert.match(await alertText(page), /“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\. Scale it down/);
+    await page.click('#mode-camera');
+    assert.equal(await page.locator('#alert').isVisible(), false, 'a photo\'s alert goes when the camera is opened');
+    await page.click('#mode-photo');
 
     // The header sizes of Chromium's own JPEG and WebP files (large enough to have a lot of header).
     const sizes = await page.evaluate(async () => {
@@ -490,6 +493,10 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '09-model-failed');
     assert.match(await alertText(page), /The model “broken” could not be loaded: its files are damaged/);
     assert.equal(await page.inputValue('#model'), 'tiny', 'back to the model that works');
+    await page.click('#mode-camera');
+    await page.click('#mode-photo');
+    assert.match(await alertText(page), /The model “broken” could not be loaded/, 'an alert about the model stays whichever the mode');
+    assert.equal(await page.locator('#alert').isVisible(), true);
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await page.close();
     const next = await openPage();
@@ -645,6 +652,14 @@ describe('the web app in headless Chromium', () => {
     const { entries } = readZip(await zip.path());
     assert.deepEqual(entries.map(({ name }) => name), snapshots.map(({ name }) => name));
     assert.ok(entries.every(({ bytes }, k) => bytes.equals(snapshots[k].saved)), 'the ZIP holds the PNGs the snapshots downloaded');
+
+    // Leaving camera mode before its picture came: nothing is said of a camera that is off.
+    await page.click('#mode-camera');
+    await page.click('#mode-photo');
+    await page.waitForTimeout(1500);
+    assert.equal(await page.locator('#alert').isVisible(), false, 'no alert');
+    assert.equal(await page.textContent('#status-text'), 'The camera is off.');
+    assert.equal(await page.evaluate(() => document.body.dataset.camera), 'off');
     await page.close();
   });
 
@@ -747,6 +762,8 @@ describe('the web app in headless Chromium', () => {
     assert.match(await alertText(page), /The camera is blocked\. Allow camera access/);
     assert.equal(await page.textContent('#fps'), 'Camera off');
     assert.ok(await page.isHidden('#camera-choice'), 'no list of cameras without access to them');
+    await page.click('#mode-photo');
+    assert.equal(await page.locator('#alert').isVisible(), false, 'the camera\'s alert goes when the photos are back');
     await denied.close();
   });
 
