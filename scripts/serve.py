@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Everything from this site, nothing from anywhere else; WebAssembly may be compiled.
 CSP = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
-    "connect-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
@@ -26,6 +26,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
+        ".webmanifest": "application/manifest+json",
         ".js": "text/javascript",
         ".mjs": "text/javascript",
         ".json": "application/json",

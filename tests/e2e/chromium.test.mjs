@@ -852,6 +852,34 @@ describe('the web app in headless Chromium', () => {
     await phone.close();
   });
 
+  it('can be installed as an app: its manifest and icons load, and Chromium finds nothing missing', SLOW, async () => {
+    const page = await openPage();
+    const refused = [];
+    page.on('console', (message) => { if (/Content Security Policy|manifest/i.test(message.text())) refused.push(message.text()); });
+    await waitForEngine(page);
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send('Page.getAppManifest');
+    assert.ok(manifest.url && manifest.data, 'the manifest was fetched (the Content-Security-Policy allows it)');
+    assert.deepEqual(manifest.errors, [], 'the manifest parses');
+    assert.equal(new URL(manifest.url).pathname, '/manifest.webmanifest');
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    // A Playwright context is an incognito profile, where nothing installs: every other reason counts.
+    assert.deepEqual(installabilityErrors.filter(({ errorId }) => errorId !== 'in-incognito'), [], 'nothing keeps the page from being installed');
+    const { icons } = JSON.parse(manifest.data);
+    for (const { src, sizes, type } of icons) {
+      const response = await fetch(new URL(src, manifest.url));
+      assert.equal(response.status, 200, src);
+      assert.equal(response.headers.get('content-type'), type, src);
+      if (type === 'image/png') {
+        const [width, height] = sizes.split('x').map(Number);
+        assert.deepEqual(pngSize(Buffer.from(await response.arrayBuffer())), { width, height }, src);
+      }
+    }
+    assert.deepEqual(refused, [], 'nothing about the manifest was refused');
+    await cdp.detach();
+    await page.close();
+  });
+
   it('the server sends the cross-origin isolation headers on every response, errors included', async () => {
     for (const [path, status] of [['', 200], ['pkg/unpaired_bg.wasm', 200], ['models/index.json', 200], ['models/tiny/a_to_b.bpk', 200], ['no/such/file', 404]]) {
       const response = await fetch(server.url + path);

@@ -14,13 +14,15 @@ it('the service worker keeps every file the page is made of', () => {
   const list = /const APP_FILES = \[([\s\S]*?)\];/.exec(source);
   assert.ok(list, 'sw.js declares APP_FILES');
   const kept = new Set([...list[1].matchAll(/'([^']+)'/g)].map((match) => match[1]));
-  const page = readdirSync(join(ROOT, 'www'))
-    .filter((name) => /\.(js|css|html)$/.test(name) && name !== 'sw.js');
+  const page = [
+    ...readdirSync(join(ROOT, 'www')).filter((name) => /\.(js|css|html|webmanifest)$/.test(name) && name !== 'sw.js'),
+    ...readdirSync(join(ROOT, 'www', 'icons')).map((name) => `icons/${name}`),
+  ];
   const missing = page.filter((name) => !kept.has(name));
   assert.deepEqual(missing, [], 'files of www/ the offline copy would lack');
   for (const needed of ['./', 'pkg/unpaired.js', 'pkg/unpaired_bg.wasm', 'models/index.json']) {
     assert.ok(kept.has(needed), needed);
   }
-  const gone = [...kept].filter((name) => !name.includes('/') && name !== './' && !page.includes(name));
+  const gone = [...kept].filter((name) => !/^(pkg|models)\//.test(name) && name !== './' && !page.includes(name));
   assert.deepEqual(gone, [], 'listed files that www/ no longer has (installing would fetch nothing for them)');
 });
