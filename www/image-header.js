@@ -1,8 +1,44 @@
-// The size a picture file declares in its header, read without decoding it: what tells a picture
-// too large for the browser to open from a damaged one. PNG, JPEG, GIF, WebP and BMP.
+// What a picture file's first bytes say, read without decoding it: its format (what tells a photo
+// in a format the browser cannot open, such as an iPhone's HEIC, from a damaged file or one that
+// is no picture at all) and the size its header declares (what tells a picture too large for the
+// browser to open from a damaged one: PNG, JPEG, GIF, WebP and BMP).
 
 /** How many bytes of a file `declaredSize` is given (a JPEG's size follows its metadata). */
 export const HEADER_BYTES = 256 * 1024;
+
+/** ISO-BMFF brands (an `ftyp` box's major and compatible brands) of HEIF images and of AVIF. */
+const HEIF_BRANDS = ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'];
+const AVIF_BRANDS = ['avif', 'avis'];
+
+/**
+ * The file's format by its signature: 'png', 'jpeg', 'gif', 'webp', 'bmp', 'ico', 'avif' (the
+ * formats browsers open), 'heic', 'tiff' (also most camera raw files), 'psd', 'jxl', 'pdf'; null
+ * when the bytes match none of them.
+ */
+export function declaredFormat(bytes) {
+  const ascii = (at, length) => (at + length <= bytes.length ? String.fromCharCode(...bytes.subarray(at, at + length)) : '');
+  const starts = (...values) => values.every((value, i) => bytes[i] === value);
+  if (ascii(1, 3) === 'PNG' && bytes[0] === 0x89) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'webp';
+  if (ascii(0, 2) === 'BM') return 'bmp';
+  if (ascii(4, 4) === 'ftyp') {
+    const boxSize = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+    const brands = [ascii(8, 4)];
+    for (let at = 16; at + 4 <= Math.min(boxSize, bytes.length); at += 4) brands.push(ascii(at, 4));
+    if (brands.some((brand) => AVIF_BRANDS.includes(brand))) return 'avif';
+    if (brands.some((brand) => HEIF_BRANDS.includes(brand))) return 'heic';
+    if (brands[0] === 'crx ') return 'tiff'; // Canon's CR3 raw: told like the other raw files
+    return null;
+  }
+  if (starts(0, 0, 1, 0)) return 'ico';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(0, 4) === '8BPS') return 'psd';
+  if (starts(0xff, 0x0a) || ascii(4, 8) === 'JXL \r\n\x87\n') return 'jxl';
+  if (ascii(0, 5) === '%PDF-') return 'pdf';
+  return null;
+}
 
 /** `{ width, height }` as the file's header gives them, or null if the header is not one of ours. */
 export function declaredSize(bytes) {

@@ -2,7 +2,7 @@
 // the person allows, and saving a canvas as a PNG download.
 
 import { FriendlyError } from './errors.js';
-import { declaredSize, HEADER_BYTES } from './image-header.js';
+import { declaredFormat, declaredSize, HEADER_BYTES } from './image-header.js';
 
 /** The generator needs at least this many pixels on each side. */
 export const MIN_SIDE = 8;
@@ -30,24 +30,45 @@ export async function decodeFile(file) {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (error) {
-    const size = await sizeOf(file);
+    const header = await headerOf(file);
+    const size = header && declaredSize(header);
     if (size && size.width * size.height > LARGE_PIXELS) {
       const megapixels = Math.round(size.width * size.height / 1e6).toLocaleString('en');
       throw new FriendlyError('too-large', `“${name}” is ${size.width} × ${size.height} pixels (${megapixels} megapixels): more than this browser can open. Scale it down (4,000 pixels on the longest side is plenty) and try again.`, error);
     }
-    if (!type || COMMON_TYPES.includes(type)) {
+    const format = header && declaredFormat(header);
+    if (FOREIGN_FORMATS[format]) {
+      const [kind, text] = FOREIGN_FORMATS[format](name);
+      throw new FriendlyError(kind, text, error);
+    }
+    if (header && !format && (!type || COMMON_TYPES.includes(type))) {
+      throw new FriendlyError('not-image', `“${name}” is not a picture this browser can open: its contents are not JPEG, PNG, WebP, GIF, AVIF or BMP.`, error);
+    }
+    if (format || !type || COMMON_TYPES.includes(type)) {
       throw new FriendlyError('damaged-image', `“${name}” could not be opened: the file seems damaged or incomplete.`, error);
     }
     throw new FriendlyError('unsupported-image', `This browser cannot open “${name}” (${type}). Try a JPEG or PNG.`, error);
   }
 }
 
-/** The size the file's header declares, or null. */
-async function sizeOf(file) {
+/**
+ * Formats people meet that browsers (most of them) do not open, by `declaredFormat`'s name: the
+ * error's kind and what to do, for a file named `name`.
+ */
+const FOREIGN_FORMATS = {
+  heic: (name) => ['unsupported-image', `“${name}” is a HEIC photo (the format iPhones save in), which this browser cannot open. Save it as a JPEG first (sharing or exporting it from the iPhone does that, and Settings → Camera → Formats → Most Compatible makes new photos JPEGs), then try again.`],
+  tiff: (name) => ['unsupported-image', `“${name}” is a TIFF or camera raw picture, which this browser cannot open. Save it as a JPEG or PNG first, then try again.`],
+  psd: (name) => ['unsupported-image', `“${name}” is a Photoshop document, which this browser cannot open. Save it as a JPEG or PNG first, then try again.`],
+  jxl: (name) => ['unsupported-image', `“${name}” is a JPEG XL picture, which this browser cannot open. Save it as a JPEG or PNG first, then try again.`],
+  pdf: (name) => ['not-image', `“${name}” is a PDF document, not a picture. Choose a photo (JPEG, PNG, WebP or GIF).`],
+};
+
+/** The file's first bytes (as many as `declaredSize` needs), or null if it can no longer be read. */
+async function headerOf(file) {
   try {
-    return declaredSize(new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer()));
+    return new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
   } catch {
-    return null; // the file can no longer be read
+    return null;
   }
 }
 

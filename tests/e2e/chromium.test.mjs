@@ -419,6 +419,14 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await translateFile(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }), 'error');
     await shot(page, '08-not-a-picture');
     assert.match(await alertText(page), /“notes\.txt” is not a picture/);
+    const renamed = { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('shopping: hay, carrots\n') };
+    assert.equal(await translateFile(page, renamed), 'error');
+    assert.match(await alertText(page), /^“photo\.png” is not a picture this browser can open: its contents are not JPEG, PNG/, 'told by its contents, not its name');
+
+    // An iPhone photo (HEIC), which Chromium does not open, as a picker without a type for it gives it.
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(2000, 7)]);
+    assert.equal(await translateFile(page, { name: 'IMG_0001.HEIC', mimeType: '', buffer: heic }), 'error');
+    assert.match(await alertText(page), /^“IMG_0001\.HEIC” is a HEIC photo \(the format iPhones save in\), which this browser cannot open\. Save it as a JPEG first/);
 
     assert.equal(await translateFile(page, { name: 'dot.png', mimeType: 'image/png', buffer: makePng(4, 4) }), 'error');
     assert.match(await alertText(page), /too small to translate/);

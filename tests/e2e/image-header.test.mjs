@@ -1,11 +1,11 @@
-// The size a picture's header declares (www/image-header.js), on headers built byte by byte for
-// each format and variant, and on cut or foreign bytes. Encoders' own output (Chromium's JPEG and
+// The size and the format a picture's header declares (www/image-header.js), on headers built
+// byte by byte for each format and variant, and on cut or foreign bytes. Encoders' own output (Chromium's JPEG and
 // WebP) is checked in chromium.test.mjs. Run: `node --test image-header.test.mjs`.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { declaredSize } from '../../www/image-header.js';
+import { declaredFormat, declaredSize } from '../../www/image-header.js';
 import { makeLargePng, makePng } from './fixtures.mjs';
 
 /** Bytes from a list of numbers, strings (ASCII) and `[value, bytes, littleEndian]` integers. */
@@ -74,5 +74,40 @@ describe('the size a picture header declares', () => {
       assert.equal(declaredSize(other), null);
     }
     assert.equal(declaredSize(bytes('GIF89a', [0, 2, LE], [10, 2, LE])), null, 'a zero side');
+  });
+});
+
+describe('the format a picture file declares', () => {
+  /** An ISO-BMFF `ftyp` box: the major brand, then the compatible ones. */
+  const ftyp = (major, ...compatible) => bytes([16 + 4 * compatible.length, 4, BE], 'ftyp', major, [0, 4, BE], ...compatible);
+
+  it('the formats browsers open', () => {
+    assert.equal(declaredFormat(new Uint8Array(makePng(7, 5))), 'png');
+    assert.equal(declaredFormat(bytes(0xff, 0xd8, 0xff, 0xe0)), 'jpeg');
+    assert.equal(declaredFormat(bytes('GIF89a')), 'gif');
+    assert.equal(declaredFormat(bytes('RIFF', [0, 4, LE], 'WEBPVP8 ')), 'webp');
+    assert.equal(declaredFormat(bytes('BM', [0, 4, LE])), 'bmp');
+    assert.equal(declaredFormat(bytes(0, 0, 1, 0, 1, 0)), 'ico');
+    assert.equal(declaredFormat(ftyp('avif', 'mif1', 'miaf')), 'avif');
+    assert.equal(declaredFormat(ftyp('mif1', 'avif', 'miaf')), 'avif', 'AVIF behind a generic HEIF major brand');
+  });
+
+  it('formats people meet that browsers do not open', () => {
+    assert.equal(declaredFormat(ftyp('heic', 'mif1', 'heic')), 'heic', "an iPhone's photo");
+    assert.equal(declaredFormat(ftyp('mif1', 'heic')), 'heic');
+    assert.equal(declaredFormat(ftyp('heix')), 'heic');
+    assert.equal(declaredFormat(ftyp('crx ', 'crx ', 'isom')), 'tiff', "Canon's CR3 raw");
+    assert.equal(declaredFormat(bytes('II*', 0, [8, 4, LE])), 'tiff');
+    assert.equal(declaredFormat(bytes('MM', 0, '*')), 'tiff');
+    assert.equal(declaredFormat(bytes('8BPS', 0, 1)), 'psd');
+    assert.equal(declaredFormat(bytes(0xff, 0x0a, 0xfa)), 'jxl');
+    assert.equal(declaredFormat(bytes([12, 4, BE], 'JXL ', 0x0d, 0x0a, 0x87, 0x0a)), 'jxl');
+    assert.equal(declaredFormat(bytes('%PDF-1.7')), 'pdf');
+  });
+
+  it('nothing for other bytes', () => {
+    for (const other of [new Uint8Array(0), bytes('hello, world'), bytes('RIFF', [0, 4, LE], 'WAVE'), ftyp('isom', 'mp41'), bytes(0xff, 0xd8)]) {
+      assert.equal(declaredFormat(other), null);
+    }
   });
 });
