@@ -32,8 +32,8 @@ pub enum PictureError {
     /// Its first bytes match no picture format.
     #[error("not a picture (this tool reads {READABLE})")]
     NotAPicture,
-    /// A picture format known by its signature, but not one this tool reads.
-    #[error("a {0} picture, which this tool does not read (it reads {READABLE})")]
+    /// A format known by its signature, but not one this tool reads.
+    #[error("a {0} file, which this tool does not read (it reads {READABLE})")]
     UnsupportedFormat(String),
     /// Decoding it would take more than [`MAX_DECODED_BYTES`].
     #[error(
@@ -96,10 +96,49 @@ fn sniff(file: &mut File) -> Result<ImageFormat, PictureError> {
     if head.is_empty() {
         return Err(PictureError::Empty);
     }
+    if let Some(name) = foreign_format(&head) {
+        return Err(PictureError::UnsupportedFormat(name.to_string()));
+    }
     let format = image::guess_format(&head).map_err(|_| PictureError::NotAPicture)?;
     file.seek(SeekFrom::Start(0))
         .map_err(PictureError::Unreadable)?;
     Ok(format)
+}
+
+/// Formats people meet that the `image` crate does not know, by their signature (as the web app's
+/// `image-header.js` tells them): an iPhone's HEIC, Canon's CR3 raw, Photoshop, JPEG XL, PDF.
+fn foreign_format(head: &[u8]) -> Option<&'static str> {
+    if head.get(4..8) == Some(b"ftyp".as_slice()) {
+        let size = head
+            .get(..4)
+            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        let end = (size as usize).min(head.len());
+        let brands = std::iter::once(8..12)
+            .chain((16..end).step_by(4).map(|at| at..at + 4))
+            .filter_map(|range| head.get(range));
+        let mut heif = false;
+        for brand in brands {
+            match brand {
+                b"avif" | b"avis" => return None, // AVIF: the crate's own (unread without its feature)
+                b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                    heif = true
+                }
+                b"crx " => return Some("Canon CR3 raw"),
+                _ => {}
+            }
+        }
+        return heif.then_some("HEIC");
+    }
+    if head.starts_with(b"8BPS") {
+        return Some("Photoshop (PSD)");
+    }
+    if head.starts_with(&[0xff, 0x0a]) || head.get(4..12) == Some(b"JXL \r\n\x87\n".as_slice()) {
+        return Some("JPEG XL");
+    }
+    if head.starts_with(b"%PDF-") {
+        return Some("PDF");
+    }
+    None
 }
 
 /// The decoder's error as one of ours.

@@ -136,13 +136,28 @@ fn each_bad_file_gets_its_own_sentence() {
     );
 
     let qoi = write(dir.path(), "photo.qoi", b"qoif\0\0\0\x06\0\0\0\x04\x03\0");
-    assert_eq!(
-        message(&qoi),
+    let unread = |format: &str| {
         format!(
-            "a QOI picture, which this tool does not read (it reads {})",
+            "a {format} file, which this tool does not read (it reads {})",
             picture::READABLE
         )
+    };
+    assert_eq!(message(&qoi), unread("QOI"));
+    // Formats the image crate does not know at all, named all the same.
+    let heic = write(
+        dir.path(),
+        "IMG_0001.HEIC",
+        b"\0\0\0\x18ftypheic\0\0\0\0mif1heic....",
     );
+    assert_eq!(message(&heic), unread("HEIC"));
+    let cr3 = write(
+        dir.path(),
+        "IMG_0002.CR3",
+        b"\0\0\0\x18ftypcrx \0\0\0\x01crx isom....",
+    );
+    assert_eq!(message(&cr3), unread("Canon CR3 raw"));
+    let pdf = write(dir.path(), "scan.jpg", b"%PDF-1.7\n");
+    assert_eq!(message(&pdf), unread("PDF"));
 
     let mut jpeg = Vec::new();
     RgbImage::from_pixel(64, 64, Rgb([10, 120, 30]))
