@@ -74,9 +74,14 @@ fn folders_are_read_in_batches_and_bad_files_skipped() {
     let expected = fid_fixture();
     let dir = tempfile::tempdir().unwrap();
     for (i, e) in expected.images.iter().enumerate() {
-        let name = format!("{i}_pattern.{}", if i == 1 { "PNG" } else { "png" });
+        // Any format the trainer reads; lossless, so the features stay the fixture's.
+        let (extension, format) = match i {
+            1 => ("PNG", image::ImageFormat::Png),
+            2 => ("webp", image::ImageFormat::WebP),
+            _ => ("png", image::ImageFormat::Png),
+        };
         pattern(e.pattern, e.height, e.width)
-            .save_with_format(dir.path().join(name), image::ImageFormat::Png)
+            .save_with_format(dir.path().join(format!("{i}_pattern.{extension}")), format)
             .unwrap();
     }
     std::fs::write(dir.path().join("3_broken.jpg"), b"not a jpeg").unwrap();

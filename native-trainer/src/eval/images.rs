@@ -17,8 +17,8 @@ use image::RgbImage;
 use super::inception::INPUT_SIZE;
 use crate::picture;
 
-/// File extensions read (case-insensitive).
-pub const EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
+/// File extensions read (case-insensitive): the trainer's (pytorch-fid's list, plus GIF).
+pub const EXTENSIONS: [&str; 10] = crate::data::IMAGE_EXTENSIONS;
 
 /// The image files directly inside `dir` (not in subfolders), sorted by name.
 pub fn list(dir: &Path) -> Result<Vec<PathBuf>> {
