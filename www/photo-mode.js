@@ -63,7 +63,10 @@ export class PhotoMode {
     });
     $('download').addEventListener('click', () => this.downloadShown());
     this.zipButton.addEventListener('click', () => this.downloadAll());
-    $('history-clear').addEventListener('click', () => this.hideHistory());
+    $('history-clear').addEventListener('click', () => {
+      this.hideHistory();
+      this.fileInput.focus(); // the list and its buttons are gone: back to choosing photos
+    });
   }
 
   setEnabled(enabled) {
@@ -290,7 +293,7 @@ export class PhotoMode {
   /**
    * Takes one photo out of the list (and so out of "Download all"); the photo on screen stays.
    * Focus moves to the next item's remove button (else the previous one's), so that removing
-   * several in a row needs no pointer.
+   * several in a row needs no pointer; after the last one, to "Choose photos…".
    */
   removeFromHistory(record, item) {
     this.records = this.records.filter((kept) => kept !== record);
@@ -298,6 +301,7 @@ export class PhotoMode {
     item.remove();
     if (this.records.length === 0) {
       this.hideHistory();
+      this.fileInput.focus(); // the list and its buttons are gone: back to choosing photos
       return;
     }
     neighbour?.querySelector('.remove')?.focus();

@@ -223,6 +223,7 @@ describe('the web app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Remove input.png from the list' }).first().click();
     await page.keyboard.press('Enter'); // the focus moved to the other item's Remove
     assert.equal(await page.locator('#history').isVisible(), false, 'removing the last photo hides the list');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'file', 'and the focus is back on "Choose photos…"');
     await page.close();
   });
 
