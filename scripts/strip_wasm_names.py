@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Removes the `name` custom section (function names for stack traces, ~16% of the release
+"""Removes the `name` custom section (function names for stack traces, about a quarter of the release
 module) from a WebAssembly file, in place. Custom sections carry no code or data: the module
 computes exactly the same without it. Run after wasm-bindgen (which reads the names).
 
