@@ -36,7 +36,8 @@ export async function decodeFile(file) {
       const megapixels = Math.round(size.width * size.height / 1e6).toLocaleString('en');
       throw new FriendlyError('too-large', `“${name}” is ${size.width} × ${size.height} pixels (${megapixels} megapixels): more than this browser can open. Scale it down (4,000 pixels on the longest side is plenty) and try again.`, error);
     }
-    const format = header && declaredFormat(header);
+    // By its contents; else by the type the system gave it (an iPhone's photo copied elsewhere).
+    const format = (header && declaredFormat(header)) ?? FORMAT_OF_TYPE[type] ?? null;
     if (FOREIGN_FORMATS[format]) {
       const [kind, text] = FOREIGN_FORMATS[format](name);
       throw new FriendlyError(kind, text, error);
@@ -61,6 +62,17 @@ const FOREIGN_FORMATS = {
   psd: (name) => ['unsupported-image', `“${name}” is a Photoshop document, which this browser cannot open. Save it as a JPEG or PNG first, then try again.`],
   jxl: (name) => ['unsupported-image', `“${name}” is a JPEG XL picture, which this browser cannot open. Save it as a JPEG or PNG first, then try again.`],
   pdf: (name) => ['not-image', `“${name}” is a PDF document, not a picture. Choose a photo (JPEG, PNG, WebP or GIF).`],
+};
+
+/** `FOREIGN_FORMATS`' names of the types systems give those files. */
+const FORMAT_OF_TYPE = {
+  'image/heic': 'heic',
+  'image/heif': 'heic',
+  'image/heic-sequence': 'heic',
+  'image/heif-sequence': 'heic',
+  'image/tiff': 'tiff',
+  'image/vnd.adobe.photoshop': 'psd',
+  'image/jxl': 'jxl',
 };
 
 /** The file's first bytes (as many as `declaredSize` needs), or null if it can no longer be read. */

@@ -428,6 +428,9 @@ describe('the web app in headless Chromium', () => {
     const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(2000, 7)]);
     assert.equal(await translateFile(page, { name: 'IMG_0001.HEIC', mimeType: '', buffer: heic }), 'error');
     assert.match(await alertText(page), /^“IMG_0001\.HEIC” is a HEIC photo \(the format iPhones save in\), which this browser cannot open\. Save it as a JPEG first/);
+    // One whose first bytes say nothing, but whose type does.
+    assert.equal(await translateFile(page, { name: 'copy.heif', mimeType: 'image/heif', buffer: Buffer.alloc(2000, 7) }), 'error');
+    assert.match(await alertText(page), /^“copy\.heif” is a HEIC photo/);
 
     assert.equal(await translateFile(page, { name: 'dot.png', mimeType: 'image/png', buffer: makePng(4, 4) }), 'error');
     assert.match(await alertText(page), /too small to translate/);
