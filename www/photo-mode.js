@@ -1,6 +1,7 @@
 // Photos: chosen with the file picker, dropped on the page or pasted; translated one after the
-// other; shown beside their original; each kept in a list to look at again or download, one by one
-// or all in one ZIP. A photo shown again from the list stays on screen while the rest are translated.
+// other; shown beside their original, to download or share; each kept in a list to look at again
+// or download, one by one or all in one ZIP. A photo shown again from the list stays on screen
+// while the rest are translated.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { droppedFolders, picturesFromPicker, picturesInEntries } from './folders.js';
@@ -62,6 +63,10 @@ export class PhotoMode {
       this.add(files);
     });
     $('download').addEventListener('click', () => this.downloadShown());
+    // Phones (and some desktops) can hand a file to another app: the photo gallery, a message.
+    this.shareButton = $('share');
+    this.shareButton.hidden = !canSharePng();
+    this.shareButton.addEventListener('click', () => this.shareShown());
     this.zipButton.addEventListener('click', () => this.downloadAll());
     $('history-clear').addEventListener('click', () => {
       this.hideHistory();
@@ -244,6 +249,19 @@ export class PhotoMode {
     if (this.shown?.saved) await this.downloadSaved(this.shown);
   }
 
+  /** Offers the translation on screen to the system's share sheet, as the PNG a download gives. */
+  async shareShown() {
+    if (!this.shown?.saved) return;
+    const { name, modelName, direction, saved } = this.shown;
+    try {
+      const file = new File([await saved.output], resultName(name, modelName, direction), { type: 'image/png' });
+      await navigator.share({ files: [file], title: file.name });
+    } catch (error) {
+      if (error?.name === 'AbortError') return; // the person closed the share sheet
+      this.fail(error, 'The translation could not be shared.');
+    }
+  }
+
   /** Hands over the saved PNG of a translated photo (on screen, or in the list). */
   async downloadSaved({ name, modelName, direction, saved }) {
     try {
@@ -345,6 +363,15 @@ export class PhotoMode {
     } finally {
       this.zipButton.disabled = false;
     }
+  }
+}
+
+/** Whether this browser can share a PNG file with other apps (the Web Share API with files). */
+function canSharePng() {
+  try {
+    return Boolean(navigator.canShare?.({ files: [new File([new Uint8Array(8)], 'translation.png', { type: 'image/png' })] }));
+  } catch {
+    return false;
   }
 }
 

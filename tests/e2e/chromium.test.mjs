@@ -227,6 +227,40 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('shares the translation with other apps where the browser can (the Web Share API with files)', SLOW, async () => {
+    const plain = await openPage();
+    await waitForEngine(plain);
+    assert.equal(await translateFile(plain, INPUT_PNG), 'done');
+    assert.equal(await plain.locator('#share').isVisible(), false, 'no Share button where files cannot be shared (Chromium on Linux)');
+    await plain.close();
+
+    // A phone's browser, as far as the page can tell: it can share files, and records what it was given.
+    const phone = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    await phone.addInitScript(() => {
+      window.shared = [];
+      navigator.canShare = (data) => Boolean(data?.files?.length);
+      navigator.share = async ({ files, title }) => {
+        if (window.cancelShare) throw new DOMException('Share canceled', 'AbortError');
+        window.shared.push({ title, files: await Promise.all(files.map(async (file) => ({ name: file.name, type: file.type, bytes: [...new Uint8Array(await file.arrayBuffer())] }))) });
+      };
+    });
+    const page = await openPage('', phone);
+    await waitForEngine(page);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await page.getByRole('button', { name: 'Share…' }).click();
+    await page.waitForFunction(() => window.shared.length === 1);
+    const [{ title, files }] = await page.evaluate(() => window.shared);
+    assert.deepEqual({ title, names: files.map(({ name }) => name), types: files.map(({ type }) => type) },
+      { title: 'input-tiny-a_to_b.png', names: ['input-tiny-a_to_b.png'], types: ['image/png'] });
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assert.ok(Buffer.from(files[0].bytes).equals(readFileSync(await saved.path())), 'the same PNG as "Download PNG" gives');
+    await page.evaluate(() => { window.cancelShare = true; });
+    await page.getByRole('button', { name: 'Share…' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('#alert').isVisible(), false, 'closing the share sheet is not an error');
+    await phone.close();
+  });
+
   it('keeps a photo shown from the list on screen while more are translated, each listed with its own original', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=2048');
     await waitForEngine(page);
