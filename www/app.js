@@ -10,6 +10,7 @@ import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
 import { readLocalModel } from './local-model.js';
+import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
 import { loadSettings, saveSetting } from './settings.js';
@@ -20,6 +21,7 @@ const body = document.body.dataset;
 
 const settings = loadSettings();
 const status = new StatusView();
+const cardView = new ModelCardView();
 const ui = {
   model: $('model'),
   direction: $('direction'),
@@ -235,6 +237,36 @@ function listen() {
   });
   ui.photoButton.addEventListener('click', () => setMode('photo'));
   ui.cameraButton.addEventListener('click', () => setMode('camera'));
+  ui.card.addEventListener('click', (event) => {
+    // A middle click or Ctrl/⌘-click still opens the card as text in a new tab.
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || !loaded) return;
+    event.preventDefault();
+    showCard(loaded);
+  });
+}
+
+/** The model card of `entry` in the page's dialog: from the site, or from the folder it was opened from. */
+async function showCard(entry) {
+  const rawUrl = ui.card.href;
+  try {
+    let text;
+    let resolve;
+    if (entry.local) {
+      text = await entry.local.card.text();
+      resolve = (path) => {
+        const file = entry.local.fileAt(path);
+        return file ? URL.createObjectURL(file) : null;
+      };
+    } else {
+      const response = await fetch(rawUrl);
+      if (!response.ok) throw new Error(`${rawUrl}: HTTP ${response.status}`);
+      text = await response.text();
+      resolve = siteResolver(rawUrl);
+    }
+    cardView.show(text, resolve, rawUrl);
+  } catch (error) {
+    status.error(error, 'The model card could not be read.');
+  }
 }
 
 /** Keeps a copy of the app for visits without a network (sw.js); where that is not possible, the page works as before. */

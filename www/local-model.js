@@ -13,7 +13,7 @@ const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
 /**
  * Finds a model among the files of a picked folder. Resolves to an entry like those of
  * `models/index.json` (name, domains, directions) with `local: { folder, manifestText, manifest,
- * weights, cardUrl }` (`weights`: the File of each direction, read when the model is loaded, so
+ * weights, cardUrl, card, fileAt }` (`weights`: the File of each direction, read when the model is loaded, so
  * it can be loaded again after a restart); fails with a FriendlyError that says what is missing
  * or wrong.
  */
@@ -72,8 +72,11 @@ export async function readLocalModel(fileList) {
       manifestText,
       manifest,
       weights,
-      // Shown as text in a new tab, as the site's own cards are.
+      // As text, for a new tab, as the site's own cards are; the page shows it from `card`.
       cardUrl: card ? URL.createObjectURL(new Blob([await card.arrayBuffer()], { type: 'text/plain; charset=utf-8' })) : null,
+      card,
+      /** A file of the model's folder by its path there ("samples.jpg", "./samples.jpg"), if picked. */
+      fileAt: (path) => beside(path.replace(/^(\.\/)+/, '')),
     },
   };
 }

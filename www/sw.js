@@ -22,6 +22,7 @@ const APP_FILES = [
   'image-header.js',
   'images.js',
   'local-model.js',
+  'model-card.js',
   'model-store.js',
   'photo-mode.js',
   'settings.js',

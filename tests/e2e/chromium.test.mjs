@@ -87,6 +87,37 @@ describe('the web app in headless Chromium', () => {
     assert.match(card.type, /^text\/plain/, 'served as text, so a browser shows it in a tab instead of downloading it');
     assert.ok(card.text.startsWith(CARD_TITLE), card.text);
 
+    // Clicked, the card opens in the page, its Markdown shown: headings, bold, a table, the sample grid; HTML stays text.
+    await page.click('#model-card');
+    await page.locator('#card-dialog').waitFor({ state: 'visible' });
+    const shown = await page.locator('#card-body').evaluate(async (body) => {
+      const image = body.querySelector('img');
+      await image.decode().catch(() => {});
+      return {
+        heading: body.querySelector('h2')?.textContent,
+        strong: body.querySelector('strong')?.textContent,
+        paragraph: body.querySelector('p')?.textContent,
+        cells: [...body.querySelectorAll('td')].map((cell) => cell.textContent),
+        headers: body.querySelectorAll('th').length,
+        image: { alt: image.alt, width: image.naturalWidth, height: image.naturalHeight },
+        elements: [...body.querySelectorAll('*')].map((node) => node.tagName.toLowerCase()).filter((tag) => !['h2', 'p', 'strong', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img'].includes(tag)),
+      };
+    });
+    assert.deepEqual(shown, {
+      heading: 'tiny: a test model',
+      strong: 'tests',
+      paragraph: 'Random weights imported from PyTorch, for tests of a_to_b. <b>Not bold</b>',
+      cells: ['left → right', '1.5'],
+      headers: 2,
+      image: { alt: 'input and output', width: 20, height: 10 },
+      elements: [],
+    });
+    await shot(page, '01b-model-card');
+    assert.equal(await page.getAttribute('#card-raw', 'href'), cardUrl, 'and as text, for a new tab');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#card-dialog').isVisible(), false, 'Escape closes it');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'model-card', 'the focus is back on the link');
+
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await shot(page, '02-photo-webgpu');
     await assertMatchesNative(page, 'webgpu');
@@ -562,7 +593,8 @@ describe('the web app in headless Chromium', () => {
       const manifest = JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8'));
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, card: 'MODEL_CARD.md' }));
       writeFileSync(join(dir, 'a_to_b.bpk'), alter(readFileSync(join(WEB_MODEL, 'a_to_b.bpk'))));
-      writeFileSync(join(dir, 'MODEL_CARD.md'), '# my own tiny model\n');
+      writeFileSync(join(dir, 'MODEL_CARD.md'), '# my own tiny model\n\n![samples](./samples.png)\n');
+      writeFileSync(join(dir, 'samples.png'), makePng(20, 10));
       return dir;
     };
     const modelIs = (value) => page.waitForFunction((v) => document.body.dataset.model === v && document.body.dataset.engine === 'ready', value, SLOW);
@@ -575,10 +607,18 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.locator('#model option').count(), siteModels + 1, 'beside the models of the site');
     const card = await page.getAttribute('#model-card', 'href');
     assert.match(card, /^blob:/, 'its card, read from the folder');
-    const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('#model-card')]);
+    await page.click('#model-card');
+    await page.locator('#card-dialog').waitFor({ state: 'visible' });
+    assert.equal(await page.textContent('#card-body h2'), 'my own tiny model', 'the card, from the folder');
+    assert.deepEqual(await page.locator('#card-body img').evaluate(async (image) => {
+      await image.decode().catch(() => {});
+      return { src: image.src.slice(0, 5), width: image.naturalWidth };
+    }), { src: 'blob:', width: 20 }, 'its sample grid, read from the folder too');
+    const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('#card-raw')]);
     await tab.waitForLoadState();
-    assert.equal((await tab.textContent('body')).trim(), '# my own tiny model', 'the card opens as text in a new tab');
+    assert.match((await tab.textContent('body')).trim(), /^# my own tiny model/, '"Open as text" opens it in a new tab');
     await tab.close();
+    await page.click('#card-close');
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await assertMatchesNative(page, 'a model from this computer');
     // A new translator (another backend) loads it again from the folder's files.

@@ -59,6 +59,18 @@ export function compareRgba(actual, expected) {
 /** The first line of the fixture model's card (`tiny` names MODEL_CARD.md in its manifest). */
 export const CARD_TITLE = '# tiny: a test model';
 
+/** The fixture model's card: what the trainer writes (a table, a sample grid) and HTML that must stay text. */
+export const CARD_TEXT = `${CARD_TITLE}
+
+Random weights imported from PyTorch, for **tests** of a_to_b. <b>Not bold</b>
+
+| | FID |
+|---|---|
+| left → right | 1.5 |
+
+![input and output](samples.png)
+`;
+
 /**
  * A models folder for the test server: `broken` (listed first; its weights are cut short, so it
  * fails its checksum), `tiny` (the fixture model, with a model card; the index's default),
@@ -76,7 +88,8 @@ export function prepareModels(dir = join(OUTPUT, 'models')) {
     writeFileSync(join(dir, name, 'a_to_b.bpk'), bytes);
   };
   addModel('tiny', { card: 'MODEL_CARD.md' }, weights);
-  writeFileSync(join(dir, 'tiny', 'MODEL_CARD.md'), `${CARD_TITLE}\n\nRandom weights imported from PyTorch, for tests.\n`);
+  writeFileSync(join(dir, 'tiny', 'MODEL_CARD.md'), CARD_TEXT);
+  writeFileSync(join(dir, 'tiny', 'samples.png'), makePng(20, 10));
   addModel('broken', { name: 'broken' }, weights.subarray(0, 1000));
   addModel('future', { name: 'future', format: 99 }, weights);
   addModel('oversized', { name: 'oversized' }, Buffer.concat([weights, Buffer.alloc(64 * 1024)]));
