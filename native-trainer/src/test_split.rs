@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Result, bail, ensure};
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use image::{DynamicImage, RgbImage};
@@ -102,6 +102,8 @@ struct Row {
 
 /// Loads the run's generators and translates both test folders.
 pub fn run(args: &TestArgs) -> Result<TestSummary> {
+    ensure!(args.num_test != Some(0), "--num-test must be at least 1");
+    ensure!(args.ngf != Some(0), "--ngf must be at least 1");
     let snapshot = args.run.snapshot()?;
     let state = checkpoint::read_state(&snapshot)?;
     let mut config = state.generator.clone();

@@ -161,7 +161,7 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
     let odd = image::imageops::crop_imm(&odd, 0, 0, 30, 22).to_image();
     odd.save(data.join("testA/odd.png")).unwrap();
     let results = dir.path().join("results");
-    let tested = test_split::run(&TestArgs {
+    let test_args = TestArgs {
         dataroot: data.clone(),
         run: SnapshotArgs::latest("tiny", &checkpoints),
         results_dir: results.clone(),
@@ -176,8 +176,16 @@ fn training_learns_the_colour_swap_and_test_and_export_work() {
         quiet: true,
         eval: false,
         fid_weights: None,
-    })
-    .unwrap();
+    };
+    let none = test_split::run(&TestArgs {
+        num_test: Some(0),
+        ..test_args.clone()
+    });
+    assert_eq!(
+        none.unwrap_err().to_string(),
+        "--num-test must be at least 1"
+    );
+    let tested = test_split::run(&test_args).unwrap();
     assert_eq!((tested.a_to_b, tested.b_to_a), (4, 3));
     let out = results.join("tiny/test_latest");
     assert!(out.join("index.html").is_file());
@@ -760,6 +768,19 @@ fn reference_option_spellings_are_accepted() {
             .to_string()
             .contains("--load-size")
     );
+    // Zero filters would reach the networks as empty tensors (burn panics on them); zero images
+    // would be reported as an empty folder.
+    for (option, message) in [
+        ("--ngf", "--ngf must be at least 1"),
+        ("--ndf", "--ndf must be at least 1"),
+        (
+            "--max-dataset-size",
+            "--max-dataset-size must be at least 1",
+        ),
+    ] {
+        let zero = train_args(&["--dataroot", "d", "--name", "n", option, "0"]);
+        assert_eq!(zero.validate().unwrap_err().to_string(), message);
+    }
 }
 
 /// Batches are stacked to `--batch-size`, and a seed fixes every crop and flip.

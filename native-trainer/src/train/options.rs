@@ -165,6 +165,12 @@ impl TrainArgs {
             "--n-epochs plus --n-epochs-decay must be at least 1"
         );
         ensure!(self.lr > 0.0, "--lr must be positive");
+        ensure!(self.ngf != Some(0), "--ngf must be at least 1");
+        ensure!(self.ndf != Some(0), "--ndf must be at least 1");
+        ensure!(
+            self.max_dataset_size != Some(0),
+            "--max-dataset-size must be at least 1"
+        );
         crate::export::ensure_plain_name(&self.run.name)
     }
 
