@@ -26,6 +26,13 @@ pub const IMAGE_EXTENSIONS: [&str; 10] = [
     "jpg", "jpeg", "png", "ppm", "bmp", "tif", "tiff", "webp", "gif", "pgm",
 ];
 
+/// Whether `path` ends in one of [`IMAGE_EXTENSIONS`] (any case).
+pub fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// The `--preprocess` option (the reference's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -156,11 +163,7 @@ impl Domain {
             if !path.is_file() {
                 continue;
             }
-            let is_image = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            if is_image {
+            if has_image_extension(&path) {
                 files.push(path);
             } else {
                 ignored += 1;

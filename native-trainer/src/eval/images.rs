@@ -15,12 +15,11 @@ use anyhow::{Context, Result, bail};
 use image::RgbImage;
 
 use super::inception::INPUT_SIZE;
+use crate::data::has_image_extension;
 use crate::picture;
 
-/// File extensions read (case-insensitive): the trainer's (pytorch-fid's list, plus GIF).
-pub const EXTENSIONS: [&str; 10] = crate::data::IMAGE_EXTENSIONS;
-
-/// The image files directly inside `dir` (not in subfolders), sorted by name.
+/// The image files directly inside `dir` (not in subfolders; the trainer's extensions, pytorch-fid's
+/// list plus GIF), sorted by name.
 pub fn list(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         bail!("{} does not exist or is not a folder", dir.display());
@@ -30,11 +29,7 @@ pub fn list(dir: &Path) -> Result<Vec<PathBuf>> {
         let path = entry
             .with_context(|| format!("reading {}", dir.display()))?
             .path();
-        let known = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.iter().any(|k| e.eq_ignore_ascii_case(k)));
-        if known && path.is_file() {
+        if has_image_extension(&path) && path.is_file() {
             files.push(path);
         }
     }

@@ -159,7 +159,7 @@ impl FeatureExtractor {
             bail!(
                 "{} holds no {} images",
                 dir.display(),
-                images::EXTENSIONS.join("/")
+                crate::data::IMAGE_EXTENSIONS.join("/")
             );
         }
         let mut rows = Vec::with_capacity(files.len());
