@@ -42,10 +42,11 @@ export async function decodeFile(file) {
       const [kind, text] = FOREIGN_FORMATS[format](name);
       throw new FriendlyError(kind, text, error);
     }
-    if (header && !format && (!type || COMMON_TYPES.includes(type))) {
+    const commonType = !type || COMMON_TYPES.includes(type); // or none: the browser did not say
+    if (header && !format && commonType) {
       throw new FriendlyError('not-image', `“${name}” is not a picture this browser can open: its contents are not JPEG, PNG, WebP, GIF, AVIF or BMP.`, error);
     }
-    if (format || !type || COMMON_TYPES.includes(type)) {
+    if (format || commonType) {
       throw new FriendlyError('damaged-image', `“${name}” could not be opened: the file seems damaged or incomplete.`, error);
     }
     throw new FriendlyError('unsupported-image', `This browser cannot open “${name}” (${type}). Try a JPEG or PNG.`, error);

@@ -68,10 +68,7 @@ export class PhotoMode {
     this.shareButton.hidden = !canSharePng();
     this.shareButton.addEventListener('click', () => this.shareShown());
     this.zipButton.addEventListener('click', () => this.downloadAll());
-    $('history-clear').addEventListener('click', () => {
-      this.hideHistory();
-      this.fileInput.focus(); // the list and its buttons are gone: back to choosing photos
-    });
+    $('history-clear').addEventListener('click', () => this.clearHistory());
   }
 
   setEnabled(enabled) {
@@ -318,17 +315,18 @@ export class PhotoMode {
     const neighbour = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
     if (this.records.length === 0) {
-      this.hideHistory();
-      this.fileInput.focus(); // the list and its buttons are gone: back to choosing photos
+      this.clearHistory();
       return;
     }
     neighbour?.querySelector('.remove')?.focus();
   }
 
-  hideHistory() {
+  /** Empties and hides the list; its buttons are gone, so the focus goes back to choosing photos. */
+  clearHistory() {
     this.historyList.replaceChildren();
     this.records = [];
     $('history').hidden = true;
+    this.fileInput.focus();
   }
 
   /** Puts a photo of the list back on screen; it stays there while other photos are translated. */
