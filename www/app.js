@@ -9,6 +9,7 @@ import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
+import { forgetKept, keepModel, keptModels } from './kept-models.js';
 import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
@@ -32,17 +33,21 @@ const ui = {
   description: $('model-description'),
   card: $('model-card'),
   openModel: $('model-folder'),
+  forget: $('model-forget'),
   photoButton: $('mode-photo'),
   cameraButton: $('mode-camera'),
 };
 
 let index = { models: [], defaultName: null };
-let localModels = []; // models opened from this computer (until the page is closed)
+let localModels = []; // models opened from this computer, and those kept in this browser
 let loaded = null; // the entry of the model in use
 
 let opened = 0; // models opened from this computer so far: each gets a picker value of its own
 /** The model picker's value for an entry: its name, or "local-N:" and its name for one opened from this computer. */
 const optionValue = (entry) => (entry.local ? `local-${entry.local.id}:${entry.name}` : entry.name);
+/** The saved choice of model for the next visit: its name, or "local:" and its name for one kept in this browser. */
+const savedName = (entry) => (entry.local ? `local:${entry.name}` : entry.name);
+const localLabel = (entry) => `${modelLabel(entry)} — ${entry.local.kept ? 'kept in this browser' : 'from this computer'}`;
 const allModels = () => [...index.models, ...localModels];
 
 const engine = new Engine({
@@ -120,6 +125,7 @@ function modelReady({ entry, manifest }) {
   }
   if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
   ui.model.value = optionValue(entry);
+  ui.forget.hidden = !entry.local?.kept;
   const cardUrl = entry.local ? entry.local.cardUrl : manifest.card && new URL(manifest.card, entry.manifestUrl).href;
   showAbout(manifest.description ?? '', cardUrl || null);
   setReady(true);
@@ -153,13 +159,18 @@ async function useModel(entry, { chosen = false } = {}) {
   delete body.modelError;
   try {
     await engine.useModel(entry);
-    if (chosen && !entry.local) saveSetting('model', entry.name); // a model from this computer is gone after a reload
+    // One opened from its folder is saved once it is kept (keepLocal).
+    if (chosen && (!entry.local || entry.local.kept)) rememberModel(savedName(entry));
   } catch (error) {
     if (error instanceof Cancelled) return;
     loaded = null;
     status.say('The model could not be loaded.');
     status.error(error, `The model “${entry.name}” could not be loaded.`);
-    if (!entry.local && settings.model === entry.name) saveSetting('model', null); // do not try it first next time
+    if (settings.model === savedName(entry)) rememberModel(null); // do not try it first next time
+    if (entry.local?.kept) {
+      // A kept copy that cannot be used is not offered again; the folder it came from is untouched.
+      forgetKept(entry.name).catch((problem) => console.info('Unpaired: a kept model could not be forgotten', problem));
+    }
     if (entry.local) forgetLocal(entry);
     const fallback = previous ?? chooseModel(index, null);
     if (fallback && fallback !== entry) await useModel(fallback);
@@ -167,6 +178,56 @@ async function useModel(entry, { chosen = false } = {}) {
     body.modelError = optionValue(entry);
     ui.model.disabled = allModels().length === 0;
   }
+}
+
+function rememberModel(value) {
+  settings.model = value;
+  saveSetting('model', value);
+}
+
+/** Lists a model opened from this computer, or kept in this browser, in the model picker. */
+function listLocal(entry) {
+  opened += 1;
+  entry.local.id = opened;
+  localModels.push(entry);
+  ui.model.add(new Option(localLabel(entry), optionValue(entry)));
+}
+
+function relabel(entry) {
+  const option = [...ui.model.options].find((item) => item.value === optionValue(entry));
+  if (option) option.textContent = localLabel(entry);
+  ui.forget.hidden = !loaded?.local?.kept;
+}
+
+/** Keeps a copy of a model opened from this computer in this browser, for the next visits. */
+async function keepLocal(entry) {
+  try {
+    await keepModel(entry);
+  } catch (error) {
+    console.info('Unpaired: a model could not be kept in this browser', error);
+    status.tell(error.message);
+    return;
+  }
+  entry.local.kept = true;
+  relabel(entry);
+  if (loaded === entry) rememberModel(savedName(entry));
+}
+
+/** "Forget this model": the copy kept in this browser goes; the model stays listed until the page is closed. */
+async function forgetKeptModel() {
+  const entry = loaded;
+  if (!entry?.local?.kept) return;
+  try {
+    await forgetKept(entry.name);
+  } catch (error) {
+    status.error(error, `This browser could not forget “${entry.name}”. Try again, or clear this site’s data in the browser’s settings.`);
+    return;
+  }
+  entry.local.kept = false;
+  relabel(entry);
+  if (settings.model === savedName(entry)) rememberModel(null);
+  ui.model.focus(); // the button is gone
+  status.tell(`“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its folder on this computer is untouched.`);
 }
 
 /** Takes a model opened from this computer off the list (it failed, or a newer copy was opened). */
@@ -207,15 +268,14 @@ function listen() {
       status.error(error, 'That folder could not be opened as a model.');
       return;
     }
-    opened += 1;
-    entry.local.id = opened;
-    localModels.push(entry);
-    ui.model.add(new Option(`${modelLabel(entry)} — from this computer`, optionValue(entry)));
+    listLocal(entry);
     await useModel(entry, { chosen: true });
     if (loaded !== entry) return; // it failed, was said, and is off the list
-    // Opened again (a newer export of the same model): the earlier copy leaves the list.
+    // Opened again (a newer export of the same model): the earlier copy leaves the list, and the kept one is replaced.
     for (const same of localModels.filter((model) => model !== entry && model.name === entry.name)) forgetLocal(same);
+    await keepLocal(entry);
   });
+  ui.forget.addEventListener('click', forgetKeptModel);
   ui.direction.addEventListener('change', () => photo.retranslate());
   ui.backend.addEventListener('change', async () => {
     const backend = ui.backend.value;
@@ -285,6 +345,7 @@ async function main() {
     status.error(error, 'The list of models could not be read.');
     return { models: [], defaultName: null };
   });
+  const keptLoad = keptModels();
   try {
     await engine.start(settings.backend);
   } catch (error) {
@@ -296,7 +357,10 @@ async function main() {
   ui.openModel.disabled = false;
   index = await indexLoad;
   for (const entry of index.models) ui.model.add(new Option(modelLabel(entry), entry.name));
-  const entry = chooseModel(index, settings.model);
+  for (const entry of await keptLoad) listLocal(entry);
+  // The model chosen last (one kept in this browser too), else the site's default, else a kept one.
+  const entry = localModels.find((model) => savedName(model) === settings.model)
+    ?? chooseModel(index, settings.model) ?? localModels[0] ?? null;
   if (!entry) {
     body.engine = 'no-model';
     status.say('No translation model is installed on this site yet. You can open one from this computer.');

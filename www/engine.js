@@ -147,6 +147,11 @@ export class Engine {
       await client.loadModel(manifestText, files);
     } catch (error) {
       if (error instanceof Cancelled || translatorGone(error)) throw error;
+      if (entry.local?.kept) {
+        throw new FriendlyError('model-load',
+          `The copy of the model “${entry.name}” kept in this browser could not be loaded: it is damaged, so it is no longer kept. Open the model from its folder again, or choose another model.`,
+          error);
+      }
       if (entry.local) {
         throw new FriendlyError('model-load',
           `The model “${entry.name}” in “${entry.local.folder}” could not be loaded: its files are damaged or do not belong together. Export it again, or choose another model.`,

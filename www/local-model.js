@@ -1,7 +1,8 @@
 // A model opened from the person's own computer: the folder the trainer's `export` or `import`
 // wrote (manifest.json, a_to_b.bpk and/or b_to_a.bpk, perhaps MODEL_CARD.md), chosen with the
 // folder picker. Nothing is uploaded: the files are read here and handed to the translator, as a
-// downloaded model's would be. It lasts until the page is closed.
+// downloaded model's would be. Once it loads, kept-models.js keeps a copy in this browser for the
+// next visits.
 
 import { FriendlyError } from './errors.js';
 import { pathOf } from './folders.js';
@@ -62,6 +63,15 @@ export async function readLocalModel(fileList) {
     weights[direction] = file;
   }
   const card = typeof manifest.card === 'string' ? beside(manifest.card) : null;
+  return localEntry({ name, folder, manifestText, manifest, weights, card, fileAt: beside });
+}
+
+/**
+ * An entry for the model list from a model's files: those of a picked folder, or the copy kept in
+ * this browser (kept-models.js). `fileAt(path)` finds a file of the model's folder by its path
+ * there ("samples.jpg"); the entry's own `fileAt` also takes "./samples.jpg".
+ */
+export async function localEntry({ name, folder, manifestText, manifest, weights, card, fileAt }) {
   return {
     name,
     domain_a: manifest.domain_a,
@@ -75,8 +85,8 @@ export async function readLocalModel(fileList) {
       // As text, for a new tab, as the site's own cards are; the page shows it from `card`.
       cardUrl: card ? URL.createObjectURL(new Blob([await card.arrayBuffer()], { type: 'text/plain; charset=utf-8' })) : null,
       card,
-      /** A file of the model's folder by its path there ("samples.jpg", "./samples.jpg"), if picked. */
-      fileAt: (path) => beside(path.replace(/^(\.\/)+/, '')),
+      /** A file of the model's folder by its path there ("samples.jpg", "./samples.jpg"), if there. */
+      fileAt: (path) => fileAt(path.replace(/^(\.\/)+/, '')) ?? null,
     },
   };
 }
@@ -93,7 +103,9 @@ export async function localModelFiles(entry, check = async () => {}) {
     try {
       if (weights[direction]) files[direction] = await weights[direction].arrayBuffer();
     } catch (error) {
-      throw new FriendlyError('model-load', `The model “${entry.name}” can no longer be read from “${folder}” (was it moved or changed?). Open it again.`, error);
+      throw new FriendlyError('model-load', entry.local.kept
+        ? `The copy of the model “${entry.name}” kept in this browser can no longer be read. Open it from its folder again.`
+        : `The model “${entry.name}” can no longer be read from “${folder}” (was it moved or changed?). Open it again.`, error);
     }
   }
   return { manifestText, manifest, files };

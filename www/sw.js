@@ -21,6 +21,7 @@ const APP_FILES = [
   'folders.js',
   'image-header.js',
   'images.js',
+  'kept-models.js',
   'local-model.js',
   'model-card.js',
   'model-store.js',

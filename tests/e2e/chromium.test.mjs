@@ -603,7 +603,7 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#model-folder', copyModel('mine'));
     await modelIs('local-1:tiny');
     await shot(page, '09b-local-model');
-    assert.equal(await page.locator('#model option:checked').textContent(), 'tiny (left ↔ right) — from this computer');
+    await page.waitForFunction(() => document.querySelector('#model option:checked').textContent === 'tiny (left ↔ right) — kept in this browser', null, SLOW);
     assert.equal(await page.locator('#model option').count(), siteModels + 1, 'beside the models of the site');
     const card = await page.getAttribute('#model-card', 'href');
     assert.match(card, /^blob:/, 'its card, read from the folder');
@@ -649,9 +649,136 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#model-folder', join(root, 'mine'));
     await modelIs('local-3:tiny'); // the third folder that held a model
     assert.equal(await page.locator('#model option').count(), siteModels + 1);
+    // Kept in this browser: forgotten again, so the pages of the next tests list the site's models only.
+    await page.waitForFunction(() => document.querySelector('#model option:checked').textContent.endsWith('kept in this browser'), null, SLOW);
+    await page.click('#model-forget');
+    await page.waitForFunction(() => document.querySelector('#model-forget').hidden, null, SLOW);
     await page.selectOption('#model', 'tiny');
     await modelIs('tiny');
     await page.close();
+  });
+
+  it('keeps a model opened from this computer across reloads, and forgets it when asked', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // a browser storage of its own
+    const root = join(OUTPUT, 'kept-models');
+    rmSync(root, { recursive: true, force: true });
+    const folder = join(root, 'mine');
+    mkdirSync(folder, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8'));
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, card: 'MODEL_CARD.md' }));
+    writeFileSync(join(folder, 'a_to_b.bpk'), readFileSync(join(WEB_MODEL, 'a_to_b.bpk')));
+    writeFileSync(join(folder, 'MODEL_CARD.md'), '# kept tiny model\n\n![samples](./pictures/samples.png)\n');
+    mkdirSync(join(folder, 'pictures'));
+    writeFileSync(join(folder, 'pictures', 'samples.png'), makePng(24, 10));
+    writeFileSync(join(folder, 'notes.txt'), 'not part of the model');
+
+    const page = await openPage('?backend=cpu', own);
+    const siteModels = (await waitForEngine(page)) && await page.locator('#model option').count();
+    const ready = (model) => page.waitForFunction((v) => document.body.dataset.model === v && document.body.dataset.engine === 'ready', model, SLOW);
+    const chosenLabel = () => page.locator('#model option:checked').textContent();
+    const keptLabel = 'tiny (left ↔ right) — kept in this browser';
+    const reload = async () => {
+      await page.reload();
+      return waitForEngine(page);
+    };
+
+    await page.setInputFiles('#model-folder', folder);
+    await ready('local-1:tiny');
+    await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
+    assert.equal(await page.isVisible('#model-forget'), true, '"Forget this model" is offered for a kept model');
+    const stored = await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('unpaired-kept-models');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const get = open.result.transaction('models').objectStore('models').getAll();
+        get.onsuccess = () => resolve(get.result.map((record) => ({ name: record.name, pictures: Object.keys(record.pictures) })));
+      };
+    }));
+    assert.deepEqual(stored, [{ name: 'tiny', pictures: ['pictures/samples.png'] }], 'the model\'s files and its card\'s picture, nothing else of the folder');
+
+    // The folder goes; after a reload the model is still there, chosen, and translates as before.
+    rmSync(folder, { recursive: true, force: true });
+    let state = await reload();
+    assert.equal(state.model, 'local-1:tiny', 'the kept model is preselected: it was the one in use');
+    assert.equal(await chosenLabel(), keptLabel);
+    assert.equal(await page.locator('#model option').count(), siteModels + 1);
+    await shot(page, '09c-kept-model');
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'a model kept in this browser');
+    await page.click('#model-card');
+    await page.locator('#card-dialog').waitFor({ state: 'visible' });
+    assert.equal(await page.textContent('#card-body h2'), 'kept tiny model', 'its card, from the kept copy');
+    assert.equal(await page.locator('#card-body img').evaluate(async (image) => {
+      await image.decode().catch(() => {});
+      return image.naturalWidth;
+    }), 24, 'and the picture the card shows');
+    await page.click('#card-close');
+    // Chosen from the list after another model: still the one preselected next time.
+    await page.selectOption('#model', 'tiny');
+    await ready('tiny');
+    assert.equal(await page.isVisible('#model-forget'), false, 'nothing to forget for a model of the site');
+    await page.selectOption('#model', 'local-1:tiny');
+    await ready('local-1:tiny');
+    assert.equal((await reload()).model, 'local-1:tiny');
+
+    // Forgotten: still usable until the page closes, gone after a reload.
+    await page.focus('#model-forget');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#model-forget').hidden, null, SLOW);
+    assert.equal(await chosenLabel(), 'tiny (left ↔ right) — from this computer');
+    assert.match(await noticeText(page), /^“tiny” is no longer kept in this browser: it stays in the list until the page is closed\./);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'model', 'the focus goes to the model list');
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    state = await reload();
+    assert.equal(state.model, 'tiny', 'the site\'s default once the kept model is forgotten');
+    assert.equal(await page.locator('#model option').count(), siteModels);
+
+    // A kept copy that turns out damaged: said, not offered again, and the site's model is used.
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify(manifest));
+    writeFileSync(join(folder, 'a_to_b.bpk'), readFileSync(join(WEB_MODEL, 'a_to_b.bpk')));
+    await page.setInputFiles('#model-folder', folder);
+    await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
+    await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('unpaired-kept-models');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = async () => {
+        const store = () => open.result.transaction('models', 'readwrite').objectStore('models');
+        const get = store().get('tiny');
+        get.onsuccess = async () => {
+          const record = get.result;
+          const bytes = new Uint8Array(await record.weights.a_to_b.arrayBuffer());
+          bytes[5000] ^= 1;
+          record.weights.a_to_b = new Blob([bytes]);
+          const put = store().put(record);
+          put.onsuccess = () => resolve();
+          put.onerror = () => reject(put.error);
+        };
+      };
+    }));
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.modelError === 'local-1:tiny' && document.body.dataset.engine === 'ready', null, SLOW);
+    assert.match(await alertText(page), /^The copy of the model “tiny” kept in this browser could not be loaded: it is damaged, so it is no longer kept\. Open the model from its folder again/);
+    assert.equal(await page.evaluate(() => document.body.dataset.model), 'tiny');
+    assert.equal(await page.locator('#model option').count(), siteModels, 'the damaged copy is off the list');
+    assert.equal((await reload()).model, 'tiny');
+    assert.equal(await page.locator('#model option').count(), siteModels, 'and not kept');
+    await own.close();
+
+    // A browser that keeps nothing (storage off): the model is used all the same, and that is said.
+    const noStorage = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    await noStorage.addInitScript(() => {
+      IDBFactory.prototype.open = () => { throw new DOMException('The user denied permission to access the database.', 'SecurityError'); };
+    });
+    const plain = await openPage('?backend=cpu', noStorage);
+    assert.equal((await waitForEngine(plain)).model, 'tiny', 'a page without storage starts as usual');
+    await plain.setInputFiles('#model-folder', folder);
+    await plain.waitForFunction(() => document.body.dataset.model === 'local-1:tiny' && !document.querySelector('#notice').hidden, null, SLOW);
+    assert.equal(await plain.textContent('#notice-text'), 'This browser could not keep “tiny” for your next visit: open it from its folder again then.');
+    assert.equal(await plain.locator('#model option:checked').textContent(), 'tiny (left ↔ right) — from this computer');
+    assert.equal(await plain.isVisible('#model-forget'), false);
+    assert.equal(await translateFile(plain, INPUT_PNG), 'done');
+    await noStorage.close();
   });
 
   it('reads a model\'s manifest before its weights: a newer format is not downloaded, an oversized file not read', SLOW, async () => {

@@ -1,7 +1,8 @@
 // Smoke run of the page in headless Firefox (geckodriver): by default it starts on the CPU, since
 // Firefox's WebGPU here is Mesa's llvmpipe (a software renderer), and says why; asked for WebGPU, it
 // loads the default model and translates the fixture photo like the native code; after one visit it
-// works with its site gone (the service worker's copy). The wasm crate's own browser tests
+// works with its site gone (the service worker's copy); a model opened from this computer is kept
+// across a reload (IndexedDB). The wasm crate's own browser tests
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
@@ -90,6 +91,35 @@ describe('the web app in headless Firefox', () => {
     } finally {
       await site.stop();
     }
+  });
+
+  it('keeps a model opened from this computer across a reload', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=cpu`);
+    await firefox.waitFor(settled);
+    // geckodriver cannot give a folder to the folder picker: the page is handed the model's files
+    // (the site's copy of the fixture model) as if one had been chosen.
+    await firefox.execute(`return (async () => {
+      const files = [];
+      for (const name of ['manifest.json', 'a_to_b.bpk', 'MODEL_CARD.md', 'samples.png']) {
+        files.push(new File([await (await fetch('models/tiny/' + name)).blob()], name));
+      }
+      const picked = new DataTransfer();
+      for (const file of files) picked.items.add(file);
+      const input = document.getElementById('model-folder');
+      input.files = picked.files;
+      input.dispatchEvent(new Event('change'));
+    })()`);
+    await firefox.waitFor("return document.querySelector('#model option:checked').textContent.endsWith('— kept in this browser')");
+    await firefox.navigate(`${server.url}?backend=cpu`);
+    await firefox.waitFor(settled);
+    const state = await firefox.execute("return [document.body.dataset.model, document.querySelector('#model option:checked').textContent]");
+    assert.deepEqual(state, ['local-1:tiny', 'tiny (left ↔ right) — kept in this browser'], 'listed and preselected after a reload');
+    await translateLikeNative('firefox, a model kept in this browser');
+    await firefox.execute("document.getElementById('model-forget').click()");
+    await firefox.waitFor("return document.getElementById('model-forget').hidden");
+    await firefox.navigate(`${server.url}?backend=cpu`);
+    await firefox.waitFor(settled);
+    assert.equal(await firefox.execute('return document.body.dataset.model'), 'tiny', 'forgotten: the site\'s default again');
   });
 
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
