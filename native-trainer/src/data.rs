@@ -33,6 +33,54 @@ pub fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// Why `dataroot/name` (trainA, testB, …) is not there, with the likely fix: the same name in
+/// other letter case, or a folder one level down that holds it (an archive unpacked into its own
+/// folder).
+pub fn missing_split_folder(dataroot: &Path, name: &str) -> String {
+    let missing = format!(
+        "{} has no {name} folder (a dataset holds trainA, trainB, testA and testB)",
+        dataroot.display()
+    );
+    let Ok(entries) = std::fs::read_dir(dataroot) else {
+        return missing;
+    };
+    let folders: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    let file_name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if let Some(other) = folders
+        .iter()
+        .find(|path| file_name(path).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    {
+        return format!(
+            "{missing}: rename {} to {name} (the name is case-sensitive)",
+            other.display()
+        );
+    }
+    let mut holders: Vec<&PathBuf> = folders
+        .iter()
+        .filter(|path| path.join(name).is_dir())
+        .collect();
+    holders.sort();
+    match holders.as_slice() {
+        [one] => format!(
+            "{missing}: {} has one, so use --dataroot {}",
+            one.display(),
+            one.display()
+        ),
+        [] => missing,
+        several => format!(
+            "{missing}; these folders in it have one, so use one of them as --dataroot: {}",
+            several
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// The `--preprocess` option (the reference's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -257,6 +305,12 @@ impl UnalignedDataset {
     ) -> Result<Self> {
         if !dataroot.is_dir() {
             bail!("--dataroot {} is not a folder", dataroot.display());
+        }
+        for domain in ["A", "B"] {
+            let name = format!("{phase}{domain}");
+            if !dataroot.join(&name).is_dir() {
+                bail!("{}", missing_split_folder(dataroot, &name));
+            }
         }
         Ok(Self {
             a: Domain::scan(&dataroot.join(format!("{phase}A")), max)?,

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_fixture;
+pub mod check_data;
 pub mod checkpoint;
 pub mod conv_plan;
 pub mod data;

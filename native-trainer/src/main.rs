@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use native_trainer::train::{options::TrainArgs, run::run as train};
 use native_trainer::{
-    bench, bench_fixture, checkpoint, eval, export, import, onnx, test_split, translate,
+    bench, bench_fixture, check_data, checkpoint, eval, export, import, onnx, test_split, translate,
 };
 use unpaired::ModelManifest;
 
@@ -44,6 +44,10 @@ enum Command {
     BenchFixture(bench_fixture::BenchFixtureArgs),
     /// FID and KID of a folder of generated images against a folder of real ones, as one JSON line.
     Eval(eval::EvalArgs),
+    /// Opens every picture of a dataset (trainA, trainB, testA, testB) before training: what
+    /// cannot be read, what is missing, and what is changed on the way in. Exits with 1 when
+    /// something must be fixed.
+    Check(check_data::CheckArgs),
 }
 
 fn describe(action: &str, manifest: &ModelManifest, out: &str) {
@@ -159,5 +163,17 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Eval(args) => eval::run(&args),
+        Command::Check(args) => {
+            let report = check_data::run(&args)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", check_data::describe(&report));
+            }
+            if !report.ready() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }

@@ -113,6 +113,13 @@ pub fn run(args: &TestArgs) -> Result<TestSummary> {
     if let Some(ngf) = args.ngf {
         config.ngf = ngf;
     }
+    for name in ["testA", "testB"] {
+        ensure!(
+            !args.dataroot.is_dir() || args.dataroot.join(name).is_dir(),
+            "{}",
+            data::missing_split_folder(&args.dataroot, name)
+        );
+    }
     let domains = [
         Domain::scan(&args.dataroot.join("testA"), args.num_test)?,
         Domain::scan(&args.dataroot.join("testB"), args.num_test)?,

@@ -50,6 +50,16 @@ pub fn translate_bar(photos: u64, quiet: bool) -> ProgressBar {
     )
 }
 
+/// A bar for opening the `pictures` of one dataset folder (`check`).
+pub fn check_bar(folder: &str, pictures: u64, quiet: bool) -> ProgressBar {
+    bar(
+        pictures,
+        "{prefix} [{bar:30}] {pos}/{len} ETA {eta}",
+        format!("check {folder}"),
+        quiet,
+    )
+}
+
 /// `D_A 0.251  G_A 0.512  …`.
 pub fn format_losses(losses: &[f32; 8]) -> String {
     LOSS_NAMES
