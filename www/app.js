@@ -211,6 +211,7 @@ async function keepLocal(entry) {
   entry.local.kept = true;
   relabel(entry);
   if (loaded === entry) rememberModel(savedName(entry));
+  status.tell(`“${entry.name}” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.`);
 }
 
 /** "Forget this model": the copy kept in this browser goes; the model stays listed until the page is closed. */

@@ -44,10 +44,9 @@ pub fn missing_split_folder(dataroot: &Path, name: &str) -> String {
     let Ok(entries) = std::fs::read_dir(dataroot) else {
         return missing;
     };
-    let folders: Vec<PathBuf> = entries
+    let (folders, files): (Vec<PathBuf>, Vec<PathBuf>) = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_dir())
-        .collect();
+        .partition(|path| path.is_dir());
     let file_name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
     if let Some(other) = folders
         .iter()
@@ -69,7 +68,17 @@ pub fn missing_split_folder(dataroot: &Path, name: &str) -> String {
             one.display(),
             one.display()
         ),
-        [] => missing,
+        [] => match files
+            .iter()
+            .filter(|path| has_image_extension(path))
+            .count()
+        {
+            0 => missing,
+            pictures => format!(
+                "{missing}: its {pictures} picture{} lie in it directly; put each domain's in a folder of its own (trainA/ and trainB/ for training)",
+                if pictures == 1 { "" } else { "s" }
+            ),
+        },
         several => format!(
             "{missing}; these folders in it have one, so use one of them as --dataroot: {}",
             several

@@ -209,6 +209,26 @@ fn a_misplaced_dataset_gets_the_fix() {
         report.problems
     );
 
+    // Pictures straight in the dataroot.
+    let loose = tempfile::tempdir().unwrap();
+    write_domains(loose.path(), "train", 2, 32, 7);
+    for domain in ["trainA", "trainB"] {
+        for file in std::fs::read_dir(loose.path().join(domain)).unwrap() {
+            let path = file.unwrap().path();
+            let name = format!("{domain}-{}", path.file_name().unwrap().to_string_lossy());
+            std::fs::rename(&path, loose.path().join(name)).unwrap();
+        }
+        std::fs::remove_dir(loose.path().join(domain)).unwrap();
+    }
+    let report = check(loose.path());
+    assert!(
+        report.problems[0].ends_with(
+            "has no trainA folder (a dataset holds trainA, trainB, testA and testB): its 4 pictures lie in it directly; put each domain's in a folder of its own (trainA/ and trainB/ for training)"
+        ),
+        "{:?}",
+        report.problems
+    );
+
     // An empty training folder, and a dataroot that is not a folder at all.
     let empty = tempfile::tempdir().unwrap();
     write_domains(empty.path(), "train", 1, 32, 6);

@@ -686,6 +686,7 @@ describe('the web app in headless Chromium', () => {
     await ready('local-1:tiny');
     await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
     assert.equal(await page.isVisible('#model-forget'), true, '"Forget this model" is offered for a kept model');
+    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.');
     const stored = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('unpaired-kept-models');
       open.onerror = () => reject(open.error);
