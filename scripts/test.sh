@@ -23,9 +23,9 @@ wasm-pack test --headless --firefox --release -- --test browser -- --nocapture
 step "web app end to end (headless Chromium and Firefox)"
 # The page runs the same release build that scripts/serve.sh serves (built once, used by both browsers).
 bash scripts/build-web.sh
-# Without a browser: the stage loop that shares CPU translations among workers, and the picture
-# header reader.
-node --test tests/e2e/cpu-split.test.mjs tests/e2e/image-header.test.mjs tests/e2e/zip.test.mjs tests/e2e/folders.test.mjs tests/e2e/offline-files.test.mjs
+# Without a browser: the stage loop that shares CPU translations among workers, the picture
+# header reader, the ZIP and WebM writers, folders, the offline file list, RGB to YUV.
+node --test tests/e2e/cpu-split.test.mjs tests/e2e/image-header.test.mjs tests/e2e/zip.test.mjs tests/e2e/folders.test.mjs tests/e2e/offline-files.test.mjs tests/e2e/webm.test.mjs tests/e2e/yuv.test.mjs
 # Screenshots of each state land in test-output/e2e/.
 node --test tests/e2e/chromium.test.mjs
 node --test tests/e2e/firefox.test.mjs

@@ -1,9 +1,10 @@
-// The page: wires the settings, the model list, the translator engine, and the photo and camera
-// modes together. State a test (or a curious person) can read is mirrored on <body> as data
+// The page: wires the settings, the model list, the translator engine, and the photo, camera and
+// video modes together. State a test (or a curious person) can read is mirrored on <body> as data
 // attributes: data-engine (starting | loading | ready | no-model | model-failed | failed),
 // data-backend (webgpu | cpu), data-threads (CPU workers), data-fallback (why 'auto' or a failed 'webgpu' runs on the CPU:
 // software-webgpu | no-webgpu), data-model (in use), data-model-error (the model that just failed),
-// data-photo (working | done | error), data-translations (photos translated), data-camera (on | off).
+// data-photo (working | done | error), data-translations (photos translated), data-camera (on | off),
+// data-mode (photo | camera | video, once one is chosen), data-video (working | done | stopped | error).
 
 import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
@@ -16,6 +17,7 @@ import { chooseModel, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
 import { loadSettings, saveSetting } from './settings.js';
 import { StatusView } from './status.js';
+import { VideoMode } from './video-mode.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body.dataset;
@@ -36,6 +38,7 @@ const ui = {
   forget: $('model-forget'),
   photoButton: $('mode-photo'),
   cameraButton: $('mode-camera'),
+  videoButton: $('mode-video'),
 };
 
 let index = { models: [], defaultName: null };
@@ -65,6 +68,7 @@ const current = () => ({
   mirror: settings.mirror,
   mirrorBack: settings.mirrorBack,
   camera: settings.camera,
+  videoFps: settings.videoFps,
 });
 const onViewChange = (view) => {
   settings.view = view;
@@ -89,6 +93,15 @@ const camera = new CameraMode({
     saveSetting('camera', deviceId);
   },
   onSnapshot: (entry, input, output) => photo.listTranslation(entry, input, output),
+});
+const video = new VideoMode({
+  engine,
+  status,
+  settings: current,
+  onFpsChange: (fps) => {
+    settings.videoFps = fps;
+    saveSetting('videoFps', fps);
+  },
 });
 
 function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {
@@ -148,6 +161,7 @@ function setReady(ready) {
   ui.direction.disabled = !ready || ui.direction.options.length < 2;
   ui.cameraButton.disabled = !ready;
   photo.setEnabled(ready);
+  video.setEnabled(ready);
 }
 
 /** Loads `entry`; if it fails, says why and goes back to the model in use (or the default). */
@@ -238,16 +252,18 @@ function forgetLocal(entry) {
   if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
 }
 
+const MODES = ['photo', 'camera', 'video'];
+
 function setMode(mode) {
-  const cameraMode = mode === 'camera';
-  ui.photoButton.setAttribute('aria-pressed', String(!cameraMode));
-  ui.cameraButton.setAttribute('aria-pressed', String(cameraMode));
-  $('photo-panel').hidden = cameraMode;
-  $('camera-panel').hidden = !cameraMode;
-  photo.active = !cameraMode;
-  // What went wrong with the mode left behind is not about what is on screen now.
-  status.clearAlertFrom(cameraMode ? 'photo' : 'camera');
-  if (cameraMode) camera.start();
+  for (const each of MODES) {
+    $(`mode-${each}`).setAttribute('aria-pressed', String(each === mode));
+    $(`${each}-panel`).hidden = each !== mode;
+    // What went wrong with a mode left behind is not about what is on screen now.
+    if (each !== mode) status.clearAlertFrom(each);
+  }
+  photo.active = mode === 'photo';
+  body.mode = mode;
+  if (mode === 'camera') camera.start();
   else camera.stop();
 }
 
@@ -298,6 +314,7 @@ function listen() {
   });
   ui.photoButton.addEventListener('click', () => setMode('photo'));
   ui.cameraButton.addEventListener('click', () => setMode('camera'));
+  ui.videoButton.addEventListener('click', () => setMode('video'));
   ui.card.addEventListener('click', (event) => {
     // A middle click or Ctrl/⌘-click still opens the card as text in a new tab.
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || !loaded) return;

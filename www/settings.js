@@ -6,6 +6,7 @@ const KEY = 'unpaired.settings';
 const MAX_SIDES = [256, 384, 512, 768, 1024, 1536, 2048];
 const BACKENDS = ['auto', 'webgpu', 'cpu'];
 const VIEWS = ['side', 'slider'];
+const VIDEO_FPS = [5, 10, 15, 24, 30];
 
 const DEFAULTS = Object.freeze({
   backend: 'auto',
@@ -17,6 +18,7 @@ const DEFAULTS = Object.freeze({
   mirrorBack: false, // a camera facing away (a phone's back camera): shown as it is
   model: null,
   camera: null, // the deviceId of the camera chosen last
+  videoFps: 15, // frames per second taken from a video (each is translated)
 });
 
 function valid(key, value) {
@@ -28,6 +30,7 @@ function valid(key, value) {
     case 'mirrorBack': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
+    case 'videoFps': return VIDEO_FPS.includes(value);
     default: return false;
   }
 }

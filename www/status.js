@@ -50,6 +50,15 @@ export class StatusView {
     }
   }
 
+  /** Work in counted steps: `label` and "12 of 150", then `detail` (a time left, …). */
+  steps(label, done, total, detail = '') {
+    this.stopTimer();
+    this.bar.hidden = false;
+    this.bar.max = total;
+    this.bar.value = Math.min(done, total);
+    this.text.textContent = `${label} ${done} of ${total}${detail ? ` (${detail})` : ''}`;
+  }
+
   /** Work of unknown length: an indeterminate bar and the seconds elapsed, so it never looks stuck. */
   busy(label) {
     this.stopTimer();

@@ -49,6 +49,73 @@ const canvasSize = (page, selector) => page.locator(selector).evaluate((canvas) 
 const alertText = (page) => page.locator('#alert-text').textContent();
 const noticeText = (page) => page.locator('#notice-text').textContent();
 
+/**
+ * How far apart two RGBA pictures of `width` are once each is averaged over 8 × 8 blocks: the mean
+ * absolute difference of the blocks' colour channels, in levels. A video codec keeps those averages
+ * but not single pixels (it stores colour at half resolution), so this compares through one.
+ */
+function blockDifference(actual, expected, width) {
+  const height = actual.length / 4 / width;
+  let sum = 0;
+  let count = 0;
+  for (let by = 0; by + 8 <= height; by += 8) {
+    for (let bx = 0; bx + 8 <= width; bx += 8) {
+      for (let c = 0; c < 3; c++) {
+        let difference = 0;
+        for (let y = by; y < by + 8; y++) {
+          for (let x = bx; x < bx + 8; x++) difference += actual[(y * width + x) * 4 + c] - expected[(y * width + x) * 4 + c];
+        }
+        sum += Math.abs(difference / 64);
+        count += 1;
+      }
+    }
+  }
+  return sum / count;
+}
+
+/**
+ * `webm` with its Duration element blanked (made a Void element of the same length), as browsers
+ * that record without going back over the file leave it (Chromium now writes one; Firefox and
+ * Safari's recordings, and many others, have none).
+ */
+function withoutDuration(webm) {
+  const copy = Buffer.from(webm);
+  const at = copy.indexOf(Buffer.from([0x44, 0x89, 0x84])); // Duration, 4 bytes (a float32)
+  assert.ok(at > 0, 'the recorded clip has a Duration element to blank');
+  copy.set([0xec, 0x85, 0, 0, 0, 0, 0], at); // Void, 5 bytes
+  return copy;
+}
+
+/** A WebM of `seconds` showing the test photo, recorded by the browser itself (MediaRecorder). */
+async function recordClip(page, seconds) {
+  const base64 = await page.evaluate(async ({ png, seconds: length }) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+    const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
+    const context = canvas.getContext('2d');
+    context.drawImage(bitmap, 0, 0);
+    const stream = canvas.captureStream(0);
+    const [track] = stream.getVideoTracks();
+    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm;codecs=vp8', videoBitsPerSecond: 8_000_000 });
+    const parts = [];
+    recorder.ondataavailable = (event) => parts.push(event.data);
+    const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+    recorder.start();
+    const timer = setInterval(() => {
+      context.drawImage(bitmap, 0, 0);
+      track.requestFrame();
+    }, 40);
+    await new Promise((resolve) => setTimeout(resolve, length * 1000));
+    clearInterval(timer);
+    recorder.stop();
+    await stopped;
+    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+    let text = '';
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return btoa(text);
+  }, { png: readFileSync(INPUT_PNG).toString('base64'), seconds });
+  return Buffer.from(base64, 'base64');
+}
+
 describe('the web app in headless Chromium', () => {
   before(async () => {
     mkdirSync(OUTPUT, { recursive: true });
@@ -780,6 +847,88 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await plain.isVisible('#model-forget'), false);
     assert.equal(await translateFile(plain, INPUT_PNG), 'done');
     await noStorage.close();
+  });
+
+  it('translates a video frame by frame into a WebM that plays, stops when asked, and explains a file that is not a video', SLOW, async () => {
+    const page = await openPage('?backend=cpu');
+    await waitForEngine(page);
+    const clip = join(OUTPUT, 'clip.webm');
+    writeFileSync(clip, withoutDuration(await recordClip(page, 2)));
+    assert.equal(await page.evaluate(async (bytes) => {
+      const video = document.createElement('video');
+      video.src = URL.createObjectURL(new Blob([Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0))], { type: 'video/webm' }));
+      await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
+      return video.duration;
+    }, readFileSync(clip).toString('base64')), Infinity, 'the recorded clip does not say its length (the page finds it)');
+    await page.click('#mode-video');
+    assert.equal(await page.isVisible('#video-panel'), true);
+    assert.equal(await page.isHidden('#photo-panel'), true);
+
+    await page.selectOption('#video-fps', '10');
+    await page.setInputFiles('#video-file', clip);
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    await shot(page, '14-video');
+    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.match(await page.textContent('#status-text'), /^Translated: 2\d frames in /);
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 48 × 40, no sound$/);
+    // The result plays in the browser: its size, its length, and a frame in the middle is the
+    // translation of the photo the clip shows (both videos are lossy, so on average, not pixel for pixel).
+    const played = await page.evaluate(async () => {
+      const video = document.getElementById('video-output');
+      if (video.readyState < 1) await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
+      const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+      video.currentTime = 1.05;
+      await seeked;
+      const canvas = Object.assign(document.createElement('canvas'), { width: video.videoWidth, height: video.videoHeight });
+      const context = canvas.getContext('2d');
+      context.drawImage(video, 0, 0);
+      return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, rgba: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
+    });
+    assert.deepEqual({ width: played.width, height: played.height }, INPUT_SIZE);
+    assert.ok(Math.abs(played.duration - 2) < 0.35, `about 2 s long: ${played.duration}`);
+    // The last frame translated, as the page showed it before encoding (every frame is the same).
+    const translated = await canvasPixels(page, '#video-frame');
+    const encoding = blockDifference(played.rgba, translated.rgba, played.width);
+    const translation = blockDifference(played.rgba, expectedPixels(), played.width);
+    const original = blockDifference(played.rgba, (await picturePixels(page, readFileSync(INPUT_PNG))).rgba, played.width);
+    console.log(`video frame, 8×8 block means: vs the frame before encoding mean |Δ| ${encoding.toFixed(2)} levels; vs the native translation of the photo ${translation.toFixed(2)}; vs the untranslated photo ${original.toFixed(2)}`);
+    assert.ok(encoding < 1.5, `the encoded frame keeps the translated one's colours (mean |Δ| ${encoding.toFixed(2)}: a colour matrix or range mismatch shows as 5 and more)`);
+    assert.ok(translation < 4, `the frame is the translation (mean |Δ| ${translation.toFixed(2)})`);
+    assert.ok(original > 3 * translation, 'and not the original');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
+    assert.equal(download.suggestedFilename(), 'clip-tiny-a_to_b.webm');
+    const saved = join(OUTPUT, 'clip-translated.webm');
+    await download.saveAs(saved);
+    assert.equal(readFileSync(saved).subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
+
+    // Stopped after a few frames: the video holds those.
+    await page.selectOption('#video-fps', '30');
+    await page.setInputFiles('#video-file', clip);
+    await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
+    await page.focus('#video-stop');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.body.dataset.video === 'stopped', null, SLOW);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'video-download', 'the focus moves from "Stop" to the video made');
+    const stopped = (await page.textContent('#status-text')).match(/^Stopped: the video holds the first (\d+) of (\d+) frames/);
+    assert.ok(stopped, await page.textContent('#status-text'));
+    assert.ok(Number(stopped[1]) < Number(stopped[2]));
+    assert.match(await page.textContent('#video-caption'), new RegExp(`: ${(Number(stopped[1]) / 30).toFixed(1)} s at 30 frames per second`));
+    assert.equal(await page.isHidden('#video-stop'), true);
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings')).videoFps), 30, 'the frame rate is kept');
+
+    // Not a video, and a video given to the photos.
+    const notes = join(OUTPUT, 'notes.mp4');
+    writeFileSync(notes, 'these are notes');
+    await page.setInputFiles('#video-file', notes);
+    await page.waitForFunction(() => document.body.dataset.video === 'error', null, SLOW);
+    assert.match(await alertText(page), /^“notes\.mp4” cannot be played in this browser: it is not a video, or one in a format this browser does not play\./);
+    assert.equal(await page.isVisible('#video-result'), true, 'the video made before stays');
+    await page.click('#mode-photo');
+    assert.equal(await page.locator('#alert').isVisible(), false, 'the video\'s alert goes with its mode');
+    assert.equal(await translateFile(page, clip), 'error');
+    assert.equal(await alertText(page), '“clip.webm” is a video: open “Video” above to translate it.');
+    await page.close();
   });
 
   it('reads a model\'s manifest before its weights: a newer format is not downloaded, an oversized file not read', SLOW, async () => {

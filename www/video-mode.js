@@ -1,0 +1,342 @@
+// Videos: a video file (chosen or dropped) translated frame by frame into a new video. The browser
+// plays the file; each frame is taken by seeking to its time (at the frame rate chosen), scaled to
+// the largest side, translated, turned into BT.601 YUV (yuv.js: the colours every player assumes)
+// and encoded with WebCodecs' VideoEncoder (VP8, else VP9); webm.js
+// writes the frames into a WebM file, shown in a player and offered for download. The sound is
+// not kept. "Stop" ends the video at the frames done so far. Nothing leaves the machine.
+
+import { Cancelled, FriendlyError } from './errors.js';
+import { download, drawScaled, paint } from './images.js';
+import { formatMs } from './status.js';
+import { webmFile } from './webm.js';
+import { I420_COLOR_SPACE, i420 } from './yuv.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** The codecs tried, in order: VP8 plays everywhere WebM does; VP9 where VP8 cannot be encoded. */
+const CODECS = ['vp8', 'vp09.00.10.08'];
+/** A key frame every this many seconds (a cluster each, so players seek quickly). */
+const KEY_FRAME_SECONDS = 2;
+/** How long a seek may take before the video is called unreadable. */
+const SEEK_TIMEOUT_MS = 15_000;
+
+/** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
+export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
+
+/** "clip.mp4" → "clip-horse2zebra-a_to_b.webm". */
+export function videoName(sourceName, modelName, direction) {
+  const stem = (sourceName || 'video').replace(/\.[^.]*$/, '') || 'video';
+  return `${stem}-${modelName}-${direction}.webm`;
+}
+
+/** The frames of a video `duration` seconds long at `fps`: one at each 1/fps, from 0. */
+export function frameTimes(duration, fps) {
+  const count = Math.max(1, Math.ceil(duration * fps - 1e-6));
+  return Array.from({ length: count }, (_, index) => index / fps);
+}
+
+export class VideoMode {
+  /**
+   * @param {{ engine, status, settings: () => { direction: string, maxSide: number, modelName: string, videoFps: number },
+   *           onFpsChange: (fps: number) => void }} options
+   */
+  constructor({ engine, status, settings, onFpsChange }) {
+    this.engine = engine;
+    this.status = status;
+    this.settings = settings;
+    this.fileInput = $('video-file');
+    this.fps = $('video-fps');
+    this.stopButton = $('video-stop');
+    this.frame = $('video-frame');
+    this.player = $('video-output');
+    this.result = $('video-result');
+    this.caption = $('video-caption');
+    this.downloadButton = $('video-download');
+    this.grab = document.createElement('canvas');
+    this.running = false;
+    this.enabled = false; // a model is ready
+    this.stopRequested = false;
+    this.made = null; // { blob, name } of the last video made
+
+    this.fps.value = String(settings().videoFps);
+    this.fps.addEventListener('change', () => onFpsChange(Number(this.fps.value)));
+    this.fileInput.addEventListener('change', () => {
+      const [file] = this.fileInput.files;
+      this.fileInput.value = '';
+      if (file) this.translate(file);
+    });
+    this.stopButton.addEventListener('click', () => { this.stopRequested = true; });
+    this.downloadButton.addEventListener('click', () => {
+      if (this.made) download(this.made.blob, this.made.name);
+    });
+    const zone = $('video-drop');
+    zone.addEventListener('dragover', (event) => {
+      if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
+      event.preventDefault();
+      event.stopPropagation(); // not the photos' drop
+      zone.classList.add('dragging');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      zone.classList.remove('dragging');
+      const [file] = event.dataTransfer.files;
+      if (file && !this.running && this.enabled) this.translate(file);
+    });
+  }
+
+  setEnabled(enabled) {
+    this.enabled = enabled;
+    this.fileInput.disabled = !enabled || this.running;
+  }
+
+  /** Translates `file` into a new video; says what went wrong if it cannot. */
+  async translate(file) {
+    if (this.running) return;
+    this.running = true;
+    this.stopRequested = false;
+    this.fileInput.disabled = true;
+    this.fps.disabled = true;
+    this.stopButton.hidden = false;
+    this.status.clearAlertFrom('video');
+    document.body.dataset.video = 'working';
+    const name = file.name || 'video';
+    const url = URL.createObjectURL(file);
+    const video = document.createElement('video');
+    video.muted = true;
+    video.preload = 'auto';
+    video.playsInline = true;
+    try {
+      if (!canMakeVideos()) {
+        throw new FriendlyError('video-unsupported', 'This browser cannot make videos (it lacks WebCodecs’ video encoder). Try a current Chrome, Edge, Firefox or Safari.',
+          new Error('VideoEncoder is not available'));
+      }
+      this.status.busy(`Opening “${name}”…`);
+      await open(video, url, name);
+      const duration = await durationOf(video, name);
+      const result = await this.frames(video, name, duration);
+      const blob = new Blob([webmFile(result)], { type: 'video/webm' });
+      this.show(blob, videoName(name, result.modelName, result.direction), result);
+      if (result.failure) {
+        this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
+        document.body.dataset.video = 'error';
+      } else {
+        document.body.dataset.video = result.done < result.total ? 'stopped' : 'done';
+      }
+    } catch (error) {
+      if (error instanceof Cancelled) {
+        document.body.dataset.video = 'stopped';
+        this.status.say('Stopped before the first frame: no video was made.');
+        return;
+      }
+      document.body.dataset.video = 'error';
+      this.status.say(`“${name}” could not be translated.`);
+      this.status.error(error, `“${name}” could not be translated.`, 'video');
+    } finally {
+      video.removeAttribute('src');
+      video.load();
+      URL.revokeObjectURL(url);
+      this.running = false;
+      const stopFocused = document.activeElement === this.stopButton;
+      this.stopButton.hidden = true;
+      this.fps.disabled = false;
+      this.fileInput.disabled = !this.enabled;
+      this.frame.hidden = true;
+      // The focus was on "Stop", which is gone: the video made, else the way to choose another.
+      if (stopFocused) (this.result.hidden ? this.fileInput : this.downloadButton).focus();
+    }
+  }
+
+  /**
+   * Seeks to each frame, translates and encodes it; resolves to what `webmFile` takes, plus
+   * counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
+   */
+  async frames(video, name, duration) {
+    const { direction, maxSide, modelName } = this.settings();
+    const fps = Number(this.fps.value);
+    const times = frameTimes(duration, fps);
+    const frameDuration = Math.round(1e6 / fps);
+    const chunks = [];
+    let encoder = null;
+    let codec = null;
+    let encoderError = null;
+    let size = null;
+    let failure = null;
+    let done = 0;
+    const started = performance.now();
+    const context = this.frame.getContext('2d');
+    this.frame.hidden = false;
+    for (const [index, time] of times.entries()) {
+      if (this.stopRequested) break;
+      const now = this.settings();
+      if (done > 0 && (now.modelName !== modelName || now.direction !== direction)) {
+        // One video, one translation: the frames made so far are kept.
+        failure = new FriendlyError('video-changed', `The model or the direction changed while “${name}” was translated: the video holds the frames made before.`,
+          new Error(`${modelName} ${direction} → ${now.modelName} ${now.direction}`));
+        break;
+      }
+      try {
+        await seek(video, time, name);
+        const input = drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`);
+        const { image } = await translateFrame(this.engine, input, direction, maxSide);
+        // Even sides: what every encoder takes; an odd last row or column is left out.
+        const even = { width: image.width - (image.width % 2), height: image.height - (image.height % 2) };
+        if (!encoder) {
+          size = even;
+          ({ encoder, codec } = await makeEncoder(size, fps, (chunk) => {
+            const data = new Uint8Array(chunk.byteLength);
+            chunk.copyTo(data);
+            chunks.push({ data, timestamp: chunk.timestamp, key: chunk.type === 'key' });
+          }, (error) => { encoderError = error; }));
+          this.frame.width = size.width;
+          this.frame.height = size.height;
+        } else if (even.width !== size.width || even.height !== size.height) {
+          throw new FriendlyError('video-size', `The frames of “${name}” changed size, so they cannot be one video.`,
+            new Error(`${image.width}×${image.height} after ${size.width}×${size.height}`));
+        }
+        context.putImageData(image, 0, 0); // the canvas clips an odd row or column
+        const frame = new VideoFrame(i420(image.data, image.width, size.width, size.height), {
+          format: 'I420', codedWidth: size.width, codedHeight: size.height, timestamp: index * frameDuration, duration: frameDuration, colorSpace: I420_COLOR_SPACE,
+        });
+        try {
+          encoder.encode(frame, { keyFrame: index % Math.max(1, Math.round(fps * KEY_FRAME_SECONDS)) === 0 });
+        } finally {
+          frame.close();
+        }
+        if (encoderError) throw encodingError(encoderError);
+        while (encoder.encodeQueueSize > 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      } catch (error) {
+        if (done === 0 || encoderError) throw error;
+        failure = error;
+        break;
+      }
+      done = index + 1;
+      const perFrame = (performance.now() - started) / done;
+      this.status.steps(`Translating “${name}”: frame`, done, times.length, done < times.length ? `about ${formatMs(perFrame * (times.length - done))} left` : '');
+    }
+    if (done === 0) throw new Cancelled();
+    try {
+      await encoder.flush();
+    } catch (error) {
+      throw encodingError(encoderError ?? error);
+    } finally {
+      encoder.close();
+    }
+    return {
+      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction,
+    };
+  }
+
+  /** The video made: in the player, to download. */
+  show(blob, filename, { done, total, fps, seconds, width, height }) {
+    if (this.player.src) URL.revokeObjectURL(this.player.src);
+    this.made = { blob, name: filename };
+    this.player.src = URL.createObjectURL(blob);
+    this.result.hidden = false;
+    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}, no sound`;
+    this.caption.textContent = `${filename}: ${length}`;
+    const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
+    this.status.say(done < total
+      ? `${this.stopRequested ? 'Stopped' : 'Cut short'}: the video holds the first ${done} of ${total} frames (${timing}).`
+      : `Translated: ${timing}. Play it below or download it.`);
+  }
+}
+
+/** Translates one frame; a translator restarted meanwhile (another backend chosen) gets it again. */
+async function translateFrame(engine, input, direction, maxSide) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await engine.translate(input, direction, maxSide);
+    } catch (error) {
+      if (!(error instanceof Cancelled) || attempt >= 2) throw error;
+    }
+  }
+}
+
+/** A VideoEncoder for frames of `size`, with the first codec this browser encodes. */
+async function makeEncoder(size, fps, output, error) {
+  for (const codec of CODECS) {
+    const config = { codec, ...size, framerate: fps, bitrate: Math.max(1_000_000, size.width * size.height * fps * 0.4), latencyMode: 'quality' };
+    let supported = false;
+    try {
+      supported = (await VideoEncoder.isConfigSupported(config)).supported;
+    } catch {
+      supported = false;
+    }
+    if (!supported) continue;
+    const encoder = new VideoEncoder({ output, error });
+    encoder.configure(config);
+    return { encoder, codec };
+  }
+  throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (neither VP8 nor VP9). Try a smaller “Largest side”, or another browser.`,
+    new Error(`no encoder for ${size.width}×${size.height}`));
+}
+
+function encodingError(error) {
+  return new FriendlyError('video-encode', 'The translated frames could not be made into a video. Try a smaller “Largest side”, or another browser.', error);
+}
+
+/** Loads `url` into `video` until its size is known; a file it cannot play is said plainly. */
+function open(video, url, name) {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      video.removeEventListener('loadeddata', loaded);
+      video.removeEventListener('error', failed);
+    };
+    const loaded = () => {
+      cleanup();
+      if (video.videoWidth > 0 && video.videoHeight > 0) resolve();
+      else reject(new FriendlyError('video-unreadable', `“${name}” has no picture (is it a sound file?).`, new Error('videoWidth is 0')));
+    };
+    const failed = () => {
+      cleanup();
+      reject(new FriendlyError('video-unreadable',
+        `“${name}” cannot be played in this browser: it is not a video, or one in a format this browser does not play. Try an MP4 (H.264) or WebM file.`,
+        new Error(video.error?.message || `media error ${video.error?.code ?? ''}`)));
+    };
+    video.addEventListener('loadeddata', loaded);
+    video.addEventListener('error', failed);
+    video.src = url;
+  });
+}
+
+/**
+ * The video's length in seconds. Files recorded by browsers often say none (Infinity) until the
+ * end has been reached: seeking far past it makes the browser find it.
+ */
+async function durationOf(video, name) {
+  if (Number.isFinite(video.duration) && video.duration > 0) return video.duration;
+  await seek(video, 1e7, name);
+  const duration = video.duration;
+  if (!Number.isFinite(duration) || duration <= 0) {
+    throw new FriendlyError('video-unreadable', `The length of “${name}” cannot be found, so its frames cannot be taken.`, new Error(`duration ${duration}`));
+  }
+  return duration;
+}
+
+/** Moves `video` to `time` (seconds) and waits until that frame can be drawn. */
+function seek(video, time, name) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new FriendlyError('video-unreadable', `“${name}” stopped answering while its frames were taken: it may be damaged.`, new Error(`seek to ${time} s timed out`)));
+    }, SEEK_TIMEOUT_MS);
+    const cleanup = () => {
+      clearTimeout(timer);
+      video.removeEventListener('seeked', seeked);
+      video.removeEventListener('error', failed);
+    };
+    const seeked = () => {
+      cleanup();
+      resolve();
+    };
+    const failed = () => {
+      cleanup();
+      reject(new FriendlyError('video-unreadable', `“${name}” could not be read to the end: it may be damaged.`, new Error(video.error?.message || 'media error')));
+    };
+    video.addEventListener('seeked', seeked);
+    video.addEventListener('error', failed);
+    video.currentTime = time;
+  });
+}
