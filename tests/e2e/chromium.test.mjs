@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, mirroredPixels, picturePixels, waitForEngine } from './chromium.mjs';
 import {
-  CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, WEB_MODEL,
+  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, WEB_MODEL,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -49,29 +49,6 @@ const canvasSize = (page, selector) => page.locator(selector).evaluate((canvas) 
 const alertText = (page) => page.locator('#alert-text').textContent();
 const noticeText = (page) => page.locator('#notice-text').textContent();
 
-/**
- * How far apart two RGBA pictures of `width` are once each is averaged over 8 × 8 blocks: the mean
- * absolute difference of the blocks' colour channels, in levels. A video codec keeps those averages
- * but not single pixels (it stores colour at half resolution), so this compares through one.
- */
-function blockDifference(actual, expected, width) {
-  const height = actual.length / 4 / width;
-  let sum = 0;
-  let count = 0;
-  for (let by = 0; by + 8 <= height; by += 8) {
-    for (let bx = 0; bx + 8 <= width; bx += 8) {
-      for (let c = 0; c < 3; c++) {
-        let difference = 0;
-        for (let y = by; y < by + 8; y++) {
-          for (let x = bx; x < bx + 8; x++) difference += actual[(y * width + x) * 4 + c] - expected[(y * width + x) * 4 + c];
-        }
-        sum += Math.abs(difference / 64);
-        count += 1;
-      }
-    }
-  }
-  return sum / count;
-}
 
 /**
  * `webm` with its Duration element blanked (made a Void element of the same length), as browsers

@@ -56,6 +56,30 @@ export function compareRgba(actual, expected) {
   return { worst, differing };
 }
 
+/**
+ * How far apart two RGBA pictures of `width` are once each is averaged over 8 × 8 blocks: the mean
+ * absolute difference of the blocks' colour channels, in levels. A video codec keeps those averages
+ * but not single pixels (it stores colour at half resolution), so this compares through one.
+ */
+export function blockDifference(actual, expected, width) {
+  const height = actual.length / 4 / width;
+  let sum = 0;
+  let count = 0;
+  for (let by = 0; by + 8 <= height; by += 8) {
+    for (let bx = 0; bx + 8 <= width; bx += 8) {
+      for (let c = 0; c < 3; c++) {
+        let difference = 0;
+        for (let y = by; y < by + 8; y++) {
+          for (let x = bx; x < bx + 8; x++) difference += actual[(y * width + x) * 4 + c] - expected[(y * width + x) * 4 + c];
+        }
+        sum += Math.abs(difference / 64);
+        count += 1;
+      }
+    }
+  }
+  return sum / count;
+}
+
 /** The first line of the fixture model's card (`tiny` names MODEL_CARD.md in its manifest). */
 export const CARD_TITLE = '# tiny: a test model';
 
