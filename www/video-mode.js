@@ -1,9 +1,10 @@
 // Videos: a video file (chosen or dropped) translated frame by frame into a new video. The browser
 // plays the file; each frame is taken by seeking to its time (at the frame rate chosen), scaled to
 // the largest side, translated, turned into BT.601 YUV (yuv.js: the colours every player assumes)
-// and encoded with WebCodecs' VideoEncoder (VP8, else VP9); webm.js
-// writes the frames into a WebM file, shown in a player and offered for download. The sound is
-// not kept. "Stop" ends the video at the frames done so far. Nothing leaves the machine.
+// and encoded with WebCodecs' VideoEncoder (VP8, else VP9). The sound is decoded by Web Audio
+// and encoded as Opus (AudioEncoder), cut to the frames made. webm.js writes both into a WebM
+// file, shown in a player and offered for download. "Stop" ends the video at the frames done so
+// far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, paint } from './images.js';
@@ -19,6 +20,12 @@ const CODECS = ['vp8', 'vp09.00.10.08'];
 const KEY_FRAME_SECONDS = 2;
 /** How long a seek may take before the video is called unreadable. */
 const SEEK_TIMEOUT_MS = 15_000;
+/** Sound is kept for files up to this size (its decoding reads the whole file into memory)… */
+const SOUND_MAX_BYTES = 1 << 30;
+/** …and up to this length (decoded, an hour of stereo takes 1.4 GB). */
+const SOUND_MAX_SECONDS = 30 * 60;
+/** Opus works at 48 kHz. */
+const SOUND_RATE = 48_000;
 
 /** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
 export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
@@ -115,7 +122,12 @@ export class VideoMode {
       this.status.busy(`Opening “${name}”…`);
       await open(video, url, name);
       const duration = await durationOf(video, name);
+      const sound = soundOf(file, duration); // decoded while the frames are translated
       const result = await this.frames(video, name, duration);
+      this.status.busy(`Adding the sound of “${name}”…`);
+      const kept = await encodeSound(await sound, result.done / result.fps);
+      result.sound = kept.sound;
+      result.soundNote = kept.note;
       const blob = new Blob([webmFile(result)], { type: 'video/webm' });
       this.show(blob, videoName(name, result.modelName, result.direction), result);
       if (result.failure) {
@@ -229,17 +241,81 @@ export class VideoMode {
   }
 
   /** The video made: in the player, to download. */
-  show(blob, filename, { done, total, fps, seconds, width, height }) {
+  show(blob, filename, { done, total, fps, seconds, width, height, soundNote }) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
     this.result.hidden = false;
-    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}, no sound`;
+    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}, ${soundNote}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
     this.status.say(done < total
       ? `${this.stopRequested ? 'Stopped' : 'Cut short'}: the video holds the first ${done} of ${total} frames (${timing}).`
       : `Translated: ${timing}. Play it below or download it.`);
+  }
+}
+
+/**
+ * The sound of `file` as an AudioBuffer at 48 kHz, or `{ note }` saying why there is none: the
+ * file has none, it is too large to decode in memory, or the browser cannot decode or encode it.
+ */
+async function soundOf(file, duration) {
+  if (typeof AudioEncoder !== 'function' || typeof AudioData !== 'function' || typeof OfflineAudioContext !== 'function') {
+    return { note: 'no sound (this browser cannot encode sound)' };
+  }
+  if (file.size > SOUND_MAX_BYTES || duration > SOUND_MAX_SECONDS) {
+    return { note: 'no sound (the file is too long to keep its sound here)' };
+  }
+  try {
+    return { buffer: await new OfflineAudioContext(1, 1, SOUND_RATE).decodeAudioData(await file.arrayBuffer()) };
+  } catch (error) {
+    // The usual case: a video without a sound track (the browser finds nothing to decode).
+    console.info('Unpaired: no sound taken from the video', error);
+    return { note: 'no sound' };
+  }
+}
+
+/**
+ * The first `seconds` of a decoded sound encoded as Opus (mono or stereo), for webm.js; a sound
+ * that cannot be encoded leaves the video without one, which `note` says.
+ */
+async function encodeSound({ buffer, note }, seconds) {
+  if (!buffer) return { sound: null, note };
+  const channels = Math.min(2, buffer.numberOfChannels);
+  const config = { codec: 'opus', sampleRate: SOUND_RATE, numberOfChannels: channels, bitrate: 64_000 * channels };
+  try {
+    if (!(await AudioEncoder.isConfigSupported(config)).supported) return { sound: null, note: 'no sound (this browser cannot encode Opus)' };
+    const packets = [];
+    let opusHead = null;
+    let failure = null;
+    const encoder = new AudioEncoder({
+      output: (chunk, metadata) => {
+        const description = metadata?.decoderConfig?.description;
+        if (description && !opusHead) opusHead = new Uint8Array(ArrayBuffer.isView(description) ? description.buffer.slice(description.byteOffset, description.byteOffset + description.byteLength) : description.slice(0));
+        const data = new Uint8Array(chunk.byteLength);
+        chunk.copyTo(data);
+        packets.push({ data, timestamp: chunk.timestamp });
+      },
+      error: (error) => { failure = error; },
+    });
+    encoder.configure(config);
+    const frames = Math.min(buffer.length, Math.round(seconds * SOUND_RATE));
+    for (let start = 0; start < frames; start += SOUND_RATE) {
+      const length = Math.min(SOUND_RATE, frames - start);
+      const planes = new Float32Array(length * channels);
+      for (let channel = 0; channel < channels; channel++) planes.set(buffer.getChannelData(channel).subarray(start, start + length), channel * length);
+      const data = new AudioData({ format: 'f32-planar', sampleRate: SOUND_RATE, numberOfFrames: length, numberOfChannels: channels, timestamp: Math.round(start / SOUND_RATE * 1e6), data: planes });
+      encoder.encode(data);
+      data.close();
+    }
+    await encoder.flush();
+    encoder.close();
+    if (failure) throw failure;
+    if (packets.length === 0) return { sound: null, note: 'no sound' };
+    return { sound: { sampleRate: SOUND_RATE, channels, opusHead, packets }, note: channels === 1 ? 'with sound (mono)' : 'with sound' };
+  } catch (error) {
+    console.info('Unpaired: the sound could not be encoded', error);
+    return { sound: null, note: 'no sound (it could not be encoded here)' };
   }
 }
 

@@ -1,8 +1,9 @@
-// A WebM file from encoded video frames (what WebCodecs' VideoEncoder gives): the EBML header, then
-// one Segment with its SeekHead, Info (duration), Tracks (one video track), a Cluster from each key
-// frame on, and Cues (one per Cluster) so that players can seek. The whole file is built in
-// memory at once: every size is known, so no element has an unknown size. Only what a translated
-// video needs (one video track, no sound, VP8 or VP9, no codec private data) is written.
+// A WebM file from encoded video frames and, if there is sound, encoded Opus packets (what
+// WebCodecs' VideoEncoder and AudioEncoder give): the EBML header, then one Segment with its
+// SeekHead, Info (duration), Tracks (video, then sound), a Cluster from each video key frame on
+// (the sound's blocks interleaved by time), and Cues (one per Cluster) so that players can seek.
+// The whole file is built in memory at once: every size is known, so no element has an unknown
+// size. Only what a translated video needs (VP8 or VP9 video, Opus sound) is written.
 // The format: https://www.matroska.org/technical/elements.html and https://www.webmproject.org/docs/container/
 
 /** Element IDs, as their bytes read big-endian. */
@@ -36,6 +37,12 @@ const ID = {
   Video: 0xe0,
   PixelWidth: 0xb0,
   PixelHeight: 0xba,
+  CodecPrivate: 0x63a2,
+  CodecDelay: 0x56aa,
+  SeekPreRoll: 0x56bb,
+  Audio: 0xe1,
+  SamplingFrequency: 0xb5,
+  Channels: 0x9f,
   Colour: 0x55b0,
   MatrixCoefficients: 0x55b1,
   Range: 0x55b9,
@@ -120,13 +127,33 @@ const float = (id, value) => {
   return element(id, bytes);
 };
 
-/** A SimpleBlock of track 1: `relativeMs` after its cluster's timestamp. */
-function simpleBlock(frame, relativeMs) {
+/** A SimpleBlock of track `track` (1 or 2): `relativeMs` after its cluster's timestamp. */
+function simpleBlock(frame, track, relativeMs) {
   const header = new Uint8Array(4);
-  header[0] = 0x81; // track number 1, as a 1-byte variable-length integer
+  header[0] = 0x80 | track; // the track number as a 1-byte variable-length integer
   new DataView(header.buffer).setInt16(1, relativeMs);
   header[3] = frame.key ? 0x80 : 0x00;
   return element(ID.SimpleBlock, [header, frame.data]);
+}
+
+/** Opus's pre-skip (samples at 48 kHz to drop at the start), from its OpusHead. */
+function preSkip(opusHead) {
+  return opusHead && opusHead.length >= 12 ? opusHead[10] | (opusHead[11] << 8) : 0;
+}
+
+/** The track entry of the sound: Opus, with its OpusHead as the codec's private data. */
+function soundTrack({ sampleRate, channels, opusHead }) {
+  return element(ID.TrackEntry, [
+    uint(ID.TrackNumber, 2),
+    uint(ID.TrackUID, 2),
+    uint(ID.TrackType, 2), // audio
+    uint(ID.FlagLacing, 0),
+    text(ID.CodecID, 'A_OPUS'),
+    ...(opusHead ? [element(ID.CodecPrivate, opusHead)] : []),
+    uint(ID.CodecDelay, Math.round(preSkip(opusHead) / 48000 * 1e9)), // ns
+    uint(ID.SeekPreRoll, 80_000_000), // 80 ms, as the Opus mapping asks
+    element(ID.Audio, [float(ID.SamplingFrequency, sampleRate), uint(ID.Channels, channels)]),
+  ]);
 }
 
 /**
@@ -134,8 +161,9 @@ function simpleBlock(frame, relativeMs) {
  * decoding order, the first a key frame; `codec` as WebCodecs names it ('vp8', 'vp09…');
  * `frameDuration` in µs (the last frame's, and the track's default); `colorSpace` (a VideoFrame's:
  * matrix, range, transfer, primaries) is written as the track's Colour, for players that read it.
+ * `sound` (optional): `{ sampleRate, channels, opusHead: Uint8Array | null, packets: [{ data, timestamp: µs }] }`.
  */
-export function webmFile({ codec, width, height, colorSpace = null, frames, frameDuration }) {
+export function webmFile({ codec, width, height, colorSpace = null, frames, frameDuration, sound = null }) {
   if (frames.length === 0 || !frames[0].key) throw new Error('a WebM video starts with a key frame');
   const ms = (us) => Math.round(us / 1000);
   const header = element(ID.EBML, [
@@ -164,17 +192,23 @@ export function webmFile({ codec, width, height, colorSpace = null, frames, fram
       uint(ID.DefaultDuration, Math.round(frameDuration * 1000)), // ns
       element(ID.Video, [uint(ID.PixelWidth, width), uint(ID.PixelHeight, height), colour(colorSpace)].filter(Boolean)),
     ]),
+    ...(sound ? [soundTrack(sound)] : []),
   ]);
-  // A cluster from each key frame on (and before a block's offset would leave the 16-bit range).
+  // Every block in time order (a video frame before a sound packet of the same time); a cluster
+  // from each video key frame on (and before a block's offset would leave the 16-bit range).
+  const blocks = [
+    ...frames.map((frame) => ({ frame, track: 1 })),
+    ...(sound?.packets ?? []).map((packet) => ({ frame: { ...packet, key: true }, track: 2 })),
+  ].sort((a, b) => a.frame.timestamp - b.frame.timestamp || a.track - b.track);
   const clusters = [];
   let current = null;
-  for (const frame of frames) {
+  for (const { frame, track } of blocks) {
     const at = ms(frame.timestamp);
-    if (!current || frame.key || at - current.start > 30_000) {
+    if (!current || (track === 1 && frame.key) || at - current.start > 30_000) {
       current = { start: at, blocks: [] };
       clusters.push(current);
     }
-    current.blocks.push(simpleBlock(frame, at - current.start));
+    current.blocks.push(simpleBlock(frame, track, at - current.start));
   }
   const clusterBytes = clusters.map((cluster) => element(ID.Cluster, [uint(ID.Timestamp, cluster.start), ...cluster.blocks]));
   // Positions are from the start of the Segment's body. The SeekHead's size does not depend on

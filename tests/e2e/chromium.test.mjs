@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { canvasPixels, launchChromium, mirroredPixels, picturePixels, waitForEngine } from './chromium.mjs';
 import {
-  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, WEB_MODEL,
+  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
 import { startServer } from './server.mjs';
 
@@ -51,6 +51,25 @@ const noticeText = (page) => page.locator('#notice-text').textContent();
 
 
 /**
+ * The sound of a video file's `bytes`, decoded by Web Audio in the page: length, channels, and the
+ * frequency of its first channel (`toneFrequency`).
+ */
+function soundOf(page, bytes) {
+  return page.evaluate(async (base64) => {
+    const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const audio = await new OfflineAudioContext(1, 1, 48_000).decodeAudioData(data.buffer);
+    return { duration: audio.duration, channels: audio.numberOfChannels, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };
+  }, Buffer.from(bytes).toString('base64')).then(({ samples, rate, ...rest }) => ({ ...rest, frequency: toneFrequency(samples, rate) }));
+}
+
+/** The video "Download video (WebM)" saves, as bytes, and the name it is offered under. */
+async function downloadVideo(page, saveAs) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
+  await download.saveAs(saveAs);
+  return { name: download.suggestedFilename(), bytes: readFileSync(saveAs) };
+}
+
+/**
  * `webm` with its Duration element blanked (made a Void element of the same length), as browsers
  * that record without going back over the file leave it (Chromium now writes one; Firefox and
  * Safari's recordings, and many others, have none).
@@ -63,16 +82,26 @@ function withoutDuration(webm) {
   return copy;
 }
 
-/** A WebM of `seconds` showing the test photo, recorded by the browser itself (MediaRecorder). */
+/**
+ * A WebM of `seconds` showing the test photo, with a 440 Hz tone, recorded by the browser itself
+ * (MediaRecorder).
+ */
 async function recordClip(page, seconds) {
   const base64 = await page.evaluate(async ({ png, seconds: length }) => {
     const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' }));
     const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
     const context = canvas.getContext('2d');
     context.drawImage(bitmap, 0, 0);
-    const stream = canvas.captureStream(0);
-    const [track] = stream.getVideoTracks();
-    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm;codecs=vp8', videoBitsPerSecond: 8_000_000 });
+    const [track] = canvas.captureStream(0).getVideoTracks();
+    const sound = new AudioContext();
+    await sound.resume();
+    const tone = sound.createOscillator();
+    tone.frequency.value = 440;
+    const into = sound.createMediaStreamDestination();
+    tone.connect(into);
+    tone.start();
+    const stream = new MediaStream([track, ...into.stream.getAudioTracks()]);
+    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm;codecs=vp8,opus', videoBitsPerSecond: 8_000_000 });
     const parts = [];
     recorder.ondataavailable = (event) => parts.push(event.data);
     const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
@@ -85,6 +114,7 @@ async function recordClip(page, seconds) {
     clearInterval(timer);
     recorder.stop();
     await stopped;
+    await sound.close();
     const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
     let text = '';
     for (const byte of bytes) text += String.fromCharCode(byte);
@@ -847,7 +877,14 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '14-video');
     assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 2\d frames in /);
-    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 48 × 40, no sound$/);
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 48 × 40, with sound$/);
+    const made = await downloadVideo(page, join(OUTPUT, 'clip-translated.webm'));
+    assert.equal(made.name, 'clip-tiny-a_to_b.webm');
+    assert.equal(made.bytes.subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
+    const heard = await soundOf(page, made.bytes);
+    console.log(`video sound: ${heard.duration.toFixed(3)} s, ${heard.channels} channel(s), ${heard.frequency.toFixed(1)} Hz`);
+    assert.ok(Math.abs(heard.duration - 2) < 0.35, `the sound lasts as long as the video: ${heard.duration} s`);
+    assert.ok(Math.abs(heard.frequency - 440) < 10, `the clip's 440 Hz tone: ${heard.frequency} Hz`);
     // The result plays in the browser: its size, its length, and a frame in the middle is the
     // translation of the photo the clip shows (both videos are lossy, so on average, not pixel for pixel).
     const played = await page.evaluate(async () => {
@@ -873,11 +910,6 @@ describe('the web app in headless Chromium', () => {
     assert.ok(translation < 4, `the frame is the translation (mean |Δ| ${translation.toFixed(2)})`);
     assert.ok(original > 3 * translation, 'and not the original');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
-    assert.equal(download.suggestedFilename(), 'clip-tiny-a_to_b.webm');
-    const saved = join(OUTPUT, 'clip-translated.webm');
-    await download.saveAs(saved);
-    assert.equal(readFileSync(saved).subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
 
     // Stopped after a few frames: the video holds those.
     await page.selectOption('#video-fps', '30');
@@ -891,6 +923,8 @@ describe('the web app in headless Chromium', () => {
     assert.ok(stopped, await page.textContent('#status-text'));
     assert.ok(Number(stopped[1]) < Number(stopped[2]));
     assert.match(await page.textContent('#video-caption'), new RegExp(`: ${(Number(stopped[1]) / 30).toFixed(1)} s at 30 frames per second`));
+    const cut = await soundOf(page, (await downloadVideo(page, join(OUTPUT, 'clip-stopped.webm'))).bytes);
+    assert.ok(Math.abs(cut.duration - Number(stopped[1]) / 30) < 0.1, `the sound is cut with the video: ${cut.duration} s for ${stopped[1]} frames`);
     assert.equal(await page.isHidden('#video-stop'), true);
     assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings')).videoFps), 30, 'the frame rate is kept');
 

@@ -2,7 +2,8 @@
 // Firefox's WebGPU here is Mesa's llvmpipe (a software renderer), and says why; asked for WebGPU, it
 // loads the default model and translates the fixture photo like the native code; after one visit it
 // works with its site gone (the service worker's copy); a model opened from this computer is kept
-// across a reload (IndexedDB); a video is translated into a WebM Firefox plays in the right colours.
+// across a reload (IndexedDB); a video is translated into a WebM Firefox plays in the right colours,
+// with its sound.
 // The wasm crate's own browser tests
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
@@ -11,7 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels } from './fixtures.mjs';
+import {
+  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
+} from './fixtures.mjs';
 import { startServer } from './server.mjs';
 import { Firefox } from './webdriver.mjs';
 
@@ -22,7 +25,10 @@ describe('the web app in headless Firefox', () => {
   before(async () => {
     mkdirSync(OUTPUT, { recursive: true });
     server = await startServer({ models: prepareModels() });
-    firefox = await Firefox.start();
+    // The video test records sound from Firefox's fake microphone: a 440 Hz tone, without asking.
+    firefox = await Firefox.start({
+      prefs: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true, 'media.navigator.audio.fake_frequency': 440 },
+    });
   });
 
   after(async () => {
@@ -123,7 +129,7 @@ describe('the web app in headless Firefox', () => {
     assert.equal(await firefox.execute('return document.body.dataset.model'), 'tiny', 'forgotten: the site\'s default again');
   });
 
-  it('translates a video into a WebM that Firefox plays, in the colours it was translated in', { timeout: 300_000 }, async () => {
+  it('translates a video into a WebM that Firefox plays, in the colours it was translated in, with its sound', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=cpu`);
     await firefox.waitFor(settled);
     // A 2-second clip of a picture, recorded by Firefox itself, handed to the page as if chosen.
@@ -137,9 +143,16 @@ describe('the web app in headless Firefox', () => {
         }
       };
       draw();
-      const stream = canvas.captureStream(0);
-      const [track] = stream.getVideoTracks();
+      const [track] = canvas.captureStream(0).getVideoTracks();
+      const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const stream = new MediaStream([track, ...microphone.getAudioTracks()]);
       const recorder = new MediaRecorder(stream, { mimeType: 'video/webm', videoBitsPerSecond: 4000000 });
+      // The video the page makes, as a Blob (the page's own CSP keeps a blob: URL from being fetched).
+      const made = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        if (blob.type === 'video/webm') window.madeVideo = blob;
+        return made.call(URL, blob);
+      };
       const parts = [];
       recorder.ondataavailable = (event) => parts.push(event.data);
       const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
@@ -149,6 +162,7 @@ describe('the web app in headless Firefox', () => {
       clearInterval(timer);
       recorder.stop();
       await stopped;
+      for (const each of microphone.getTracks()) each.stop();
       const picked = new DataTransfer();
       picked.items.add(new File(parts, 'clip.webm', { type: 'video/webm' }));
       document.getElementById('mode-video').click();
@@ -162,7 +176,13 @@ describe('the web app in headless Firefox', () => {
     await firefox.waitFor("return ['done', 'stopped', 'error'].includes(document.body.dataset.video)");
     const outcome = await firefox.execute("return [document.body.dataset.video, document.getElementById('alert-text').textContent, document.getElementById('alert-details').textContent, document.getElementById('video-caption').textContent]");
     assert.equal(outcome[0], 'done', `${outcome[1]} ${outcome[2]}`);
-    assert.match(outcome[3], /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 64 × 48, no sound$/);
+    assert.match(outcome[3], /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 64 × 48, with sound \(mono\)$/, "Firefox's fake microphone is mono");
+    const heard = await firefox.execute(`return (async () => {
+      const audio = await new OfflineAudioContext(1, 1, 48000).decodeAudioData(await window.madeVideo.arrayBuffer());
+      return { duration: audio.duration, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };
+    })()`).then(({ duration, rate, samples }) => ({ duration, frequency: toneFrequency(samples, rate) }));
+    console.log(`firefox video sound: ${heard.duration.toFixed(3)} s, ${heard.frequency.toFixed(1)} Hz`);
+    assert.ok(Math.abs(heard.duration - 2) < 0.35 && Math.abs(heard.frequency - 440) < 10, `Firefox reads the sound kept: ${JSON.stringify(heard)}`);
     const played = await firefox.execute(`return (async () => {
       const video = document.getElementById('video-output');
       if (video.readyState < 2) await new Promise((resolve, reject) => {

@@ -80,6 +80,26 @@ export function blockDifference(actual, expected, width) {
   return sum / count;
 }
 
+/**
+ * The frequency of a tone in `samples` (at `sampleRate`), from its rising crossings with
+ * hysteresis at a third of the peak, so that near-silence and coding noise do not count; measured
+ * from the first rise to the last. 0 for silence.
+ */
+export function toneFrequency(samples, sampleRate) {
+  const peak = samples.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+  if (peak < 0.01) return 0;
+  const rises = [];
+  let low = false;
+  for (let i = 0; i < samples.length; i++) {
+    if (samples[i] < -peak / 3) low = true;
+    else if (low && samples[i] > peak / 3) {
+      rises.push(i);
+      low = false;
+    }
+  }
+  return rises.length > 1 ? (rises.length - 1) / ((rises.at(-1) - rises[0]) / sampleRate) : 0;
+}
+
 /** The first line of the fixture model's card (`tiny` names MODEL_CARD.md in its manifest). */
 export const CARD_TITLE = '# tiny: a test model';
 

@@ -122,6 +122,31 @@ describe('webm.js', () => {
     assert.equal(child(file, videoOf(file), 0x55b0), undefined);
   });
 
+  it('adds the sound as an Opus track, its packets interleaved with the frames by time', () => {
+    const opusHead = Uint8Array.from([...new TextEncoder().encode('OpusHead'), 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0]); // pre-skip 312
+    const packets = [0, 150_000, 300_000, 450_000].map((timestamp, index) => ({ data: Uint8Array.from([9, index]), timestamp }));
+    const withSound = webmFile({ codec: 'vp8', width: 48, height: 40, frames, frameDuration: 100_000, sound: { sampleRate: 48_000, channels: 2, opusHead, packets } });
+    const segment = elements(withSound)[1];
+    const [video, audio] = children(withSound, child(withSound, segment, 0x1654ae6b));
+    assert.equal(uint(child(withSound, video, 0xd7)), 1);
+    assert.equal(uint(child(withSound, audio, 0xd7)), 2);
+    assert.equal(uint(child(withSound, audio, 0x83)), 2, 'an audio track');
+    assert.equal(text(child(withSound, audio, 0x86)), 'A_OPUS');
+    assert.deepEqual([...child(withSound, audio, 0x63a2).body], [...opusHead], 'the OpusHead as the codec\'s private data');
+    assert.equal(uint(child(withSound, audio, 0x56aa)), 6_500_000, 'codec delay: 312 samples at 48 kHz, in ns');
+    assert.equal(uint(child(withSound, audio, 0x56bb)), 80_000_000);
+    const settings = child(withSound, audio, 0xe1);
+    const rate = child(withSound, settings, 0xb5);
+    assert.equal(new DataView(rate.body.buffer, rate.body.byteOffset, 8).getFloat64(0), 48_000);
+    assert.equal(uint(child(withSound, settings, 0x9f)), 2);
+    const order = children(withSound, segment).filter((e) => e.id === 0x1f43b675).map((cluster) => {
+      const [timestamp, ...blocks] = children(withSound, cluster);
+      return blocks.map((block) => `${block.body[0] & 0x7f}@${uint(timestamp) + new DataView(block.body.buffer, block.body.byteOffset + 1, 2).getInt16(0)}`);
+    });
+    assert.deepEqual(order, [['1@0', '2@0', '1@100', '2@150', '1@200'], ['1@300', '2@300', '1@400', '2@450']],
+      'track@ms: a frame before a packet of the same time, clusters opened by key frames only');
+  });
+
   it('names VP8 and VP9, refuses other codecs, and a video that does not start with a key frame', () => {
     assert.equal(codecId('vp8'), 'V_VP8');
     assert.equal(codecId('vp09.00.10.08'), 'V_VP9');
