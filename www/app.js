@@ -69,6 +69,7 @@ const current = () => ({
   mirrorBack: settings.mirrorBack,
   camera: settings.camera,
   videoFps: settings.videoFps,
+  videoBeside: settings.videoBeside,
 });
 const onViewChange = (view) => {
   settings.view = view;
@@ -98,9 +99,9 @@ const video = new VideoMode({
   engine,
   status,
   settings: current,
-  onFpsChange: (fps) => {
-    settings.videoFps = fps;
-    saveSetting('videoFps', fps);
+  onChoice: (key, value) => {
+    settings[key] = value;
+    saveSetting(key, value);
   },
 });
 

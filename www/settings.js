@@ -19,6 +19,7 @@ const DEFAULTS = Object.freeze({
   model: null,
   camera: null, // the deviceId of the camera chosen last
   videoFps: 15, // frames per second taken from a video (each is translated)
+  videoBeside: false, // the video made shows the original left of the translation
 });
 
 function valid(key, value) {
@@ -27,7 +28,8 @@ function valid(key, value) {
     case 'maxSide': return MAX_SIDES.includes(value);
     case 'view': return VIEWS.includes(value);
     case 'mirror':
-    case 'mirrorBack': return typeof value === 'boolean';
+    case 'mirrorBack':
+    case 'videoBeside': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     case 'videoFps': return VIDEO_FPS.includes(value);

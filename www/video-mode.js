@@ -30,10 +30,10 @@ const SOUND_RATE = 48_000;
 /** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
 export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
 
-/** "clip.mp4" → "clip-horse2zebra-a_to_b.webm". */
-export function videoName(sourceName, modelName, direction) {
+/** "clip.mp4" → "clip-horse2zebra-a_to_b.webm" ("…-a_to_b-beside.webm" with the original beside). */
+export function videoName(sourceName, modelName, direction, beside = false) {
   const stem = (sourceName || 'video').replace(/\.[^.]*$/, '') || 'video';
-  return `${stem}-${modelName}-${direction}.webm`;
+  return `${stem}-${modelName}-${direction}${beside ? '-beside' : ''}.webm`;
 }
 
 /** The frames of a video `duration` seconds long at `fps`: one at each 1/fps, from 0. */
@@ -44,15 +44,16 @@ export function frameTimes(duration, fps) {
 
 export class VideoMode {
   /**
-   * @param {{ engine, status, settings: () => { direction: string, maxSide: number, modelName: string, videoFps: number },
-   *           onFpsChange: (fps: number) => void }} options
+   * @param {{ engine, status, settings: () => { direction: string, maxSide: number, modelName: string, videoFps: number, videoBeside: boolean },
+   *           onChoice: (key: 'videoFps' | 'videoBeside', value: number | boolean) => void }} options
    */
-  constructor({ engine, status, settings, onFpsChange }) {
+  constructor({ engine, status, settings, onChoice }) {
     this.engine = engine;
     this.status = status;
     this.settings = settings;
     this.fileInput = $('video-file');
     this.fps = $('video-fps');
+    this.beside = $('video-beside');
     this.stopButton = $('video-stop');
     this.frame = $('video-frame');
     this.player = $('video-output');
@@ -66,7 +67,9 @@ export class VideoMode {
     this.made = null; // { blob, name } of the last video made
 
     this.fps.value = String(settings().videoFps);
-    this.fps.addEventListener('change', () => onFpsChange(Number(this.fps.value)));
+    this.fps.addEventListener('change', () => onChoice('videoFps', Number(this.fps.value)));
+    this.beside.checked = settings().videoBeside;
+    this.beside.addEventListener('change', () => onChoice('videoBeside', this.beside.checked));
     this.fileInput.addEventListener('change', () => {
       const [file] = this.fileInput.files;
       this.fileInput.value = '';
@@ -105,6 +108,7 @@ export class VideoMode {
     this.stopRequested = false;
     this.fileInput.disabled = true;
     this.fps.disabled = true;
+    this.beside.disabled = true;
     this.stopButton.hidden = false;
     this.status.clearAlertFrom('video');
     document.body.dataset.video = 'working';
@@ -129,7 +133,7 @@ export class VideoMode {
       result.sound = kept.sound;
       result.soundNote = kept.note;
       const blob = new Blob([webmFile(result)], { type: 'video/webm' });
-      this.show(blob, videoName(name, result.modelName, result.direction), result);
+      this.show(blob, videoName(name, result.modelName, result.direction, result.beside), result);
       if (result.failure) {
         this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
         document.body.dataset.video = 'error';
@@ -153,6 +157,7 @@ export class VideoMode {
       const stopFocused = document.activeElement === this.stopButton;
       this.stopButton.hidden = true;
       this.fps.disabled = false;
+      this.beside.disabled = false;
       this.fileInput.disabled = !this.enabled;
       this.frame.hidden = true;
       // The focus was on "Stop", which is gone: the video made, else the way to choose another.
@@ -167,6 +172,7 @@ export class VideoMode {
   async frames(video, name, duration) {
     const { direction, maxSide, modelName } = this.settings();
     const fps = Number(this.fps.value);
+    const beside = this.beside.checked; // the original left of the translation
     const times = frameTimes(duration, fps);
     const frameDuration = Math.round(1e6 / fps);
     const chunks = [];
@@ -177,7 +183,7 @@ export class VideoMode {
     let failure = null;
     let done = 0;
     const started = performance.now();
-    const context = this.frame.getContext('2d');
+    const context = this.frame.getContext('2d', { willReadFrequently: true });
     this.frame.hidden = false;
     for (const [index, time] of times.entries()) {
       if (this.stopRequested) break;
@@ -193,7 +199,8 @@ export class VideoMode {
         const input = drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`);
         const { image } = await translateFrame(this.engine, input, direction, maxSide);
         // Even sides: what every encoder takes; an odd last row or column is left out.
-        const even = { width: image.width - (image.width % 2), height: image.height - (image.height % 2) };
+        const across = beside ? input.width + image.width : image.width;
+        const even = { width: across - (across % 2), height: image.height - (image.height % 2) };
         if (!encoder) {
           size = even;
           ({ encoder, codec } = await makeEncoder(size, fps, (chunk) => {
@@ -207,8 +214,11 @@ export class VideoMode {
           throw new FriendlyError('video-size', `The frames of “${name}” changed size, so they cannot be one video.`,
             new Error(`${image.width}×${image.height} after ${size.width}×${size.height}`));
         }
-        context.putImageData(image, 0, 0); // the canvas clips an odd row or column
-        const frame = new VideoFrame(i420(image.data, image.width, size.width, size.height), {
+        // The canvas clips an odd row or column.
+        if (beside) context.putImageData(input, 0, 0);
+        context.putImageData(image, beside ? input.width : 0, 0);
+        const pixels = beside ? context.getImageData(0, 0, size.width, size.height) : image;
+        const frame = new VideoFrame(i420(pixels.data, pixels.width, size.width, size.height), {
           format: 'I420', codedWidth: size.width, codedHeight: size.height, timestamp: index * frameDuration, duration: frameDuration, colorSpace: I420_COLOR_SPACE,
         });
         try {
@@ -236,17 +246,17 @@ export class VideoMode {
       encoder.close();
     }
     return {
-      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction,
+      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside,
     };
   }
 
   /** The video made: in the player, to download. */
-  show(blob, filename, { done, total, fps, seconds, width, height, soundNote }) {
+  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside }) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
     this.result.hidden = false;
-    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}, ${soundNote}`;
+    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
     this.status.say(done < total

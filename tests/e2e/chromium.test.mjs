@@ -911,6 +911,32 @@ describe('the web app in headless Chromium', () => {
     assert.ok(original > 3 * translation, 'and not the original');
 
 
+    // The original beside the translation: twice as wide, the photo left, its translation right.
+    await page.check('#video-beside');
+    await page.selectOption('#video-fps', '5');
+    await page.setInputFiles('#video-file', clip);
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b-beside\.webm: 2\.\d s at 5 frames per second, 96 × 40 \(the original beside the translation\), with sound$/);
+    const pair = await page.evaluate(async () => {
+      const video = document.getElementById('video-output');
+      if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+      const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+      video.currentTime = 1.1;
+      await seeked;
+      const canvas = Object.assign(document.createElement('canvas'), { width: video.videoWidth, height: video.videoHeight });
+      const context = canvas.getContext('2d');
+      context.drawImage(video, 0, 0);
+      const half = (x) => Array.from(context.getImageData(x, 0, 48, 40).data);
+      return { width: video.videoWidth, left: half(0), right: half(48) };
+    });
+    assert.equal(pair.width, 96);
+    const photo = (await picturePixels(page, readFileSync(INPUT_PNG))).rgba;
+    const left = blockDifference(pair.left, photo, 48);
+    const right = blockDifference(pair.right, expectedPixels(), 48);
+    console.log(`video, original beside: left half vs the photo ${left.toFixed(2)}, right half vs its translation ${right.toFixed(2)} (8×8 block means)`);
+    assert.ok(left < 4 && right < 4, 'the photo on the left, its translation on the right');
+    await page.uncheck('#video-beside');
+
     // Stopped after a few frames: the video holds those.
     await page.selectOption('#video-fps', '30');
     await page.setInputFiles('#video-file', clip);
