@@ -79,7 +79,7 @@ const onViewChange = (view) => {
 };
 const photoCompare = new CompareView($('photo-view'), { view: settings.view, onViewChange });
 const cameraCompare = new CompareView($('camera-view'), { view: settings.view, onViewChange });
-const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current });
+const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current, onVideo: translateVideo });
 const camera = new CameraMode({
   engine,
   status,
@@ -251,6 +251,16 @@ function forgetLocal(entry) {
   localModels = localModels.filter((model) => model !== entry);
   [...ui.model.options].find((option) => option.value === optionValue(entry))?.remove();
   if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
+}
+
+/** A video dropped or pasted among the photos: translated in the Video mode. */
+function translateVideo(file) {
+  if (video.running) {
+    status.tell(`A video is being translated: give “${file.name}” to “Video” when it is done.`);
+    return;
+  }
+  setMode('video');
+  video.translate(file);
 }
 
 const MODES = ['photo', 'camera', 'video'];

@@ -20,9 +20,6 @@ const COMMON_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'ima
 export async function decodeFile(file) {
   const name = file.name || 'The pasted picture';
   const type = file.type || '';
-  if (type.startsWith('video/')) {
-    throw new FriendlyError('not-image', `“${name}” is a video: open “Video” above to translate it.`, new Error(`file type ${type}`));
-  }
   if (type && !type.startsWith('image/')) {
     throw new FriendlyError('not-image', `“${name}” is not a picture. Choose a photo (JPEG, PNG, WebP or GIF).`,
       new Error(`file type ${type}`));

@@ -18,10 +18,12 @@ const THUMBNAIL_SIDE = 128;
 export class PhotoMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string } }} options
+   *           settings: () => { direction: string, maxSide: number, modelName: string },
+   *           onVideo?: (file: File) => void }} options
    */
-  constructor({ engine, status, compare, settings }) {
+  constructor({ engine, status, compare, settings, onVideo = null }) {
     this.engine = engine;
+    this.onVideo = onVideo; // a video among the photos is handed to the Video mode
     this.status = status;
     this.compare = compare;
     this.settings = settings;
@@ -100,7 +102,14 @@ export class PhotoMode {
   }
 
   /** Queues files for translation, in the order given; they are shown as they are translated. */
-  add(files) {
+  add(chosen) {
+    // A video dropped or pasted here goes to the Video mode (the first one: it takes one at a time).
+    const videos = this.onVideo ? chosen.filter((file) => file.type.startsWith('video/')) : [];
+    const files = chosen.filter((file) => !videos.includes(file));
+    if (videos.length > 0) {
+      this.onVideo(videos[0]);
+      if (videos.length > 1) this.status.tell(`Videos are translated one at a time: “${videos[0].name}” now; choose the other ${videos.length - 1} under “Video” afterwards.`);
+    }
     if (files.length === 0) return;
     if (!this.running) this.status.clearAlert(); // a new batch; a running one keeps telling its failures
     this.pinned = false;

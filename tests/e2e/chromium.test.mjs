@@ -954,7 +954,7 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.isHidden('#video-stop'), true);
     assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings')).videoFps), 30, 'the frame rate is kept');
 
-    // Not a video, and a video given to the photos.
+    // Not a video; then a video given to the photos.
     const notes = join(OUTPUT, 'notes.mp4');
     writeFileSync(notes, 'these are notes');
     await page.setInputFiles('#video-file', notes);
@@ -963,8 +963,11 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.isVisible('#video-result'), true, 'the video made before stays');
     await page.click('#mode-photo');
     assert.equal(await page.locator('#alert').isVisible(), false, 'the video\'s alert goes with its mode');
-    assert.equal(await translateFile(page, clip), 'error');
-    assert.equal(await alertText(page), '“clip.webm” is a video: open “Video” above to translate it.');
+    // A video among the photos goes to "Video", and is translated there.
+    await page.setInputFiles('#file', [clip]);
+    await page.waitForFunction(() => document.body.dataset.mode === 'video' && document.body.dataset.video === 'done', null, SLOW);
+    assert.equal(await page.isVisible('#video-panel'), true);
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: /);
     await page.close();
   });
 
