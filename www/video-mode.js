@@ -20,10 +20,13 @@ const CODECS = ['vp8', 'vp09.00.10.08'];
 const KEY_FRAME_SECONDS = 2;
 /** How long a seek may take before the video is called unreadable. */
 const SEEK_TIMEOUT_MS = 15_000;
-/** Sound is kept for files up to this size (its decoding reads the whole file into memory)… */
-const SOUND_MAX_BYTES = 1 << 30;
-/** …and up to this length (decoded, an hour of stereo takes 1.4 GB). */
-const SOUND_MAX_SECONDS = 30 * 60;
+/**
+ * Sound is kept for files up to this size (its decoding reads the whole file into memory, which
+ * a phone's tab may not have)…
+ */
+const SOUND_MAX_BYTES = 256 << 20;
+/** …and up to this length (decoded: 230 MB for ten minutes of stereo). */
+const SOUND_MAX_SECONDS = 10 * 60;
 /** Opus works at 48 kHz. */
 const SOUND_RATE = 48_000;
 
