@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core (which never downloads a browser): WebGPU through
 // SwiftShader's software Vulkan, and two fake cameras (fake_device_0 and fake_device_1, 640×480)
-// that are allowed without asking.
+// that are allowed without asking; and what several scripts do with it (wait for the page, read a
+// canvas or a picture's pixels, record a test video in the page).
 
 import { chromium } from 'playwright-core';
 
@@ -67,4 +68,64 @@ export function mirroredPixels({ width, height, rgba }) {
     }
   }
   return { width, height, rgba: out };
+}
+
+/**
+ * A WebM recorded in the page by the browser itself (MediaRecorder, VP8 and Opus): `seconds` of
+ * `png` (a picture's bytes) drawn at its size, or of shapes moving over a gradient at `width ×
+ * height`, with a 440 Hz tone. Resolves to the file's bytes.
+ */
+export async function recordVideo(page, { seconds, png = null, width = 640, height = 360 }) {
+  const base64 = await page.evaluate(async ({ picture, length, w, h }) => {
+    const bitmap = picture ? await createImageBitmap(new Blob([Uint8Array.from(atob(picture), (c) => c.charCodeAt(0))], { type: 'image/png' })) : null;
+    const canvas = Object.assign(document.createElement('canvas'), { width: bitmap?.width ?? w, height: bitmap?.height ?? h });
+    const context = canvas.getContext('2d');
+    const started = performance.now();
+    const draw = () => {
+      if (bitmap) {
+        context.drawImage(bitmap, 0, 0);
+        return;
+      }
+      const t = (performance.now() - started) / 1000;
+      const gradient = context.createLinearGradient(0, 0, canvas.width, canvas.height);
+      gradient.addColorStop(0, '#3a6');
+      gradient.addColorStop(1, '#a63');
+      context.fillStyle = gradient;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < 5; i++) {
+        context.fillStyle = `hsl(${i * 70}, 60%, 50%)`;
+        context.beginPath();
+        context.arc((canvas.width * (0.1 + 0.2 * i) + t * 60 * (i + 1)) % canvas.width, canvas.height / 2 + Math.sin(t * 2 + i) * canvas.height / 4, canvas.height / 8, 0, 2 * Math.PI);
+        context.fill();
+      }
+    };
+    const [track] = canvas.captureStream(0).getVideoTracks();
+    const sound = new AudioContext();
+    await sound.resume();
+    const tone = sound.createOscillator();
+    tone.frequency.value = 440;
+    const into = sound.createMediaStreamDestination();
+    tone.connect(into);
+    tone.start();
+    const recorder = new MediaRecorder(new MediaStream([track, ...into.stream.getAudioTracks()]), { mimeType: 'video/webm;codecs=vp8,opus', videoBitsPerSecond: 8_000_000 });
+    const parts = [];
+    recorder.ondataavailable = (event) => parts.push(event.data);
+    const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+    draw();
+    recorder.start();
+    const timer = setInterval(() => {
+      draw();
+      track.requestFrame();
+    }, 1000 / 30);
+    await new Promise((resolve) => setTimeout(resolve, length * 1000));
+    clearInterval(timer);
+    recorder.stop();
+    await stopped;
+    await sound.close();
+    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  }, { picture: png ? Buffer.from(png).toString('base64') : null, length: seconds, w: width, h: height });
+  return Buffer.from(base64, 'base64');
 }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { canvasPixels, launchChromium, mirroredPixels, picturePixels, waitForEngine } from './chromium.mjs';
+import { canvasPixels, launchChromium, mirroredPixels, picturePixels, recordVideo, waitForEngine } from './chromium.mjs';
 import {
   blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
@@ -62,6 +62,21 @@ function soundOf(page, bytes) {
   }, Buffer.from(bytes).toString('base64')).then(({ samples, rate, ...rest }) => ({ ...rest, frequency: toneFrequency(samples, rate) }));
 }
 
+/** The frame the page's player (`#video-output`) shows at `time` seconds: its pixels, size and the video's length. */
+function playedFrame(page, time) {
+  return page.evaluate(async (at) => {
+    const video = document.getElementById('video-output');
+    if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+    const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
+    video.currentTime = at;
+    await seeked;
+    const canvas = Object.assign(document.createElement('canvas'), { width: video.videoWidth, height: video.videoHeight });
+    const context = canvas.getContext('2d');
+    context.drawImage(video, 0, 0);
+    return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, rgba: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
+  }, time);
+}
+
 /** The video "Download video (WebM)" saves, as bytes, and the name it is offered under. */
 async function downloadVideo(page, saveAs) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
@@ -82,46 +97,6 @@ function withoutDuration(webm) {
   return copy;
 }
 
-/**
- * A WebM of `seconds` showing the test photo, with a 440 Hz tone, recorded by the browser itself
- * (MediaRecorder).
- */
-async function recordClip(page, seconds) {
-  const base64 = await page.evaluate(async ({ png, seconds: length }) => {
-    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' }));
-    const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
-    const context = canvas.getContext('2d');
-    context.drawImage(bitmap, 0, 0);
-    const [track] = canvas.captureStream(0).getVideoTracks();
-    const sound = new AudioContext();
-    await sound.resume();
-    const tone = sound.createOscillator();
-    tone.frequency.value = 440;
-    const into = sound.createMediaStreamDestination();
-    tone.connect(into);
-    tone.start();
-    const stream = new MediaStream([track, ...into.stream.getAudioTracks()]);
-    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm;codecs=vp8,opus', videoBitsPerSecond: 8_000_000 });
-    const parts = [];
-    recorder.ondataavailable = (event) => parts.push(event.data);
-    const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
-    recorder.start();
-    const timer = setInterval(() => {
-      context.drawImage(bitmap, 0, 0);
-      track.requestFrame();
-    }, 40);
-    await new Promise((resolve) => setTimeout(resolve, length * 1000));
-    clearInterval(timer);
-    recorder.stop();
-    await stopped;
-    await sound.close();
-    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
-    let text = '';
-    for (const byte of bytes) text += String.fromCharCode(byte);
-    return btoa(text);
-  }, { png: readFileSync(INPUT_PNG).toString('base64'), seconds });
-  return Buffer.from(base64, 'base64');
-}
 
 describe('the web app in headless Chromium', () => {
   before(async () => {
@@ -860,7 +835,7 @@ describe('the web app in headless Chromium', () => {
     const page = await openPage('?backend=cpu');
     await waitForEngine(page);
     const clip = join(OUTPUT, 'clip.webm');
-    writeFileSync(clip, withoutDuration(await recordClip(page, 2)));
+    writeFileSync(clip, withoutDuration(await recordVideo(page, { seconds: 2, png: readFileSync(INPUT_PNG) })));
     assert.equal(await page.evaluate(async (bytes) => {
       const video = document.createElement('video');
       video.src = URL.createObjectURL(new Blob([Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0))], { type: 'video/webm' }));
@@ -887,17 +862,7 @@ describe('the web app in headless Chromium', () => {
     assert.ok(Math.abs(heard.frequency - 440) < 10, `the clip's 440 Hz tone: ${heard.frequency} Hz`);
     // The result plays in the browser: its size, its length, and a frame in the middle is the
     // translation of the photo the clip shows (both videos are lossy, so on average, not pixel for pixel).
-    const played = await page.evaluate(async () => {
-      const video = document.getElementById('video-output');
-      if (video.readyState < 1) await new Promise((resolve) => video.addEventListener('loadedmetadata', resolve, { once: true }));
-      const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
-      video.currentTime = 1.05;
-      await seeked;
-      const canvas = Object.assign(document.createElement('canvas'), { width: video.videoWidth, height: video.videoHeight });
-      const context = canvas.getContext('2d');
-      context.drawImage(video, 0, 0);
-      return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, rgba: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
-    });
+    const played = await playedFrame(page, 1.05);
     assert.deepEqual({ width: played.width, height: played.height }, INPUT_SIZE);
     assert.ok(Math.abs(played.duration - 2) < 0.35, `about 2 s long: ${played.duration}`);
     // The last frame translated, as the page showed it before encoding (every frame is the same).
@@ -917,22 +882,13 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#video-file', clip);
     await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b-beside\.webm: 2\.\d s at 5 frames per second, 96 × 40 \(the original beside the translation\), with sound$/);
-    const pair = await page.evaluate(async () => {
-      const video = document.getElementById('video-output');
-      if (video.readyState < 2) await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
-      const seeked = new Promise((resolve) => video.addEventListener('seeked', resolve, { once: true }));
-      video.currentTime = 1.1;
-      await seeked;
-      const canvas = Object.assign(document.createElement('canvas'), { width: video.videoWidth, height: video.videoHeight });
-      const context = canvas.getContext('2d');
-      context.drawImage(video, 0, 0);
-      const half = (x) => Array.from(context.getImageData(x, 0, 48, 40).data);
-      return { width: video.videoWidth, left: half(0), right: half(48) };
-    });
-    assert.equal(pair.width, 96);
+    const pair = await playedFrame(page, 1.1);
+    assert.deepEqual([pair.width, pair.height], [96, 40]);
+    // Each half's rows, out of the 96-pixel-wide frame.
+    const half = (x) => Array.from({ length: 40 }, (_, y) => pair.rgba.slice((y * 96 + x) * 4, (y * 96 + x + 48) * 4)).flat();
     const photo = (await picturePixels(page, readFileSync(INPUT_PNG))).rgba;
-    const left = blockDifference(pair.left, photo, 48);
-    const right = blockDifference(pair.right, expectedPixels(), 48);
+    const left = blockDifference(half(0), photo, 48);
+    const right = blockDifference(half(48), expectedPixels(), 48);
     console.log(`video, original beside: left half vs the photo ${left.toFixed(2)}, right half vs its translation ${right.toFixed(2)} (8×8 block means)`);
     assert.ok(left < 4 && right < 4, 'the photo on the left, its translation on the right');
     await page.uncheck('#video-beside');
