@@ -11,7 +11,7 @@ use image::DynamicImage;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::data::{self, Domain};
+use crate::data;
 use crate::picture;
 use crate::report::progress::check_bar;
 
@@ -153,17 +153,7 @@ pub fn run(args: &CheckArgs) -> Result<CheckReport> {
 
 /// Opens every picture of one folder (in parallel).
 fn check_folder(dir: &Path, name: &str, args: &CheckArgs) -> Result<FolderReport> {
-    let (files, other_files) = match Domain::scan(dir, None) {
-        Ok(domain) => (domain.files, domain.ignored),
-        // No pictures at all: count the files that are there instead.
-        Err(_) => (
-            Vec::new(),
-            std::fs::read_dir(dir)?
-                .filter_map(|entry| entry.ok())
-                .filter(|entry| entry.path().is_file())
-                .count(),
-        ),
-    };
+    let (files, other_files) = data::picture_files(dir)?;
     let bar = check_bar(name, files.len() as u64, args.quiet || args.json);
     let opened: Vec<_> = files
         .par_iter()

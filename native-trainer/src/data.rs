@@ -33,6 +33,26 @@ pub fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// The files directly inside `dir` named as pictures ([`has_image_extension`]), sorted by name,
+/// and how many other files are there (subfolders are not counted).
+pub fn picture_files(dir: &Path) -> std::io::Result<(Vec<PathBuf>, usize)> {
+    let mut files = Vec::new();
+    let mut others = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if !path.is_file() {
+            continue;
+        }
+        if has_image_extension(&path) {
+            files.push(path);
+        } else {
+            others += 1;
+        }
+    }
+    files.sort();
+    Ok((files, others))
+}
+
 /// Why `dataroot/name` (trainA, testB, …) is not there, with the likely fix: the same name in
 /// other letter case, or a folder one level down that holds it (an archive unpacked into its own
 /// folder).
@@ -213,20 +233,7 @@ impl Domain {
                 dir.display()
             );
         }
-        let mut files = Vec::new();
-        let mut ignored = 0;
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            if !path.is_file() {
-                continue;
-            }
-            if has_image_extension(&path) {
-                files.push(path);
-            } else {
-                ignored += 1;
-            }
-        }
-        files.sort();
+        let (mut files, ignored) = picture_files(dir)?;
         if let Some(max) = max {
             files.truncate(max);
         }

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use image::RgbImage;
 
 use super::inception::INPUT_SIZE;
-use crate::data::has_image_extension;
+use crate::data::picture_files;
 use crate::picture;
 
 /// The image files directly inside `dir` (not in subfolders; the trainer's extensions, pytorch-fid's
@@ -24,16 +24,8 @@ pub fn list(dir: &Path) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         bail!("{} does not exist or is not a folder", dir.display());
     }
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry
-            .with_context(|| format!("reading {}", dir.display()))?
-            .path();
-        if has_image_extension(&path) && path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
+    let (files, _others) =
+        picture_files(dir).with_context(|| format!("reading {}", dir.display()))?;
     Ok(files)
 }
 
