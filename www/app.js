@@ -23,6 +23,11 @@ const $ = (id) => document.getElementById(id);
 const body = document.body.dataset;
 
 const settings = loadSettings();
+/** Keeps a choice for this visit (`settings`) and the next ones (localStorage). */
+const remember = (key, value) => {
+  settings[key] = value;
+  saveSetting(key, value);
+};
 const status = new StatusView();
 const cardView = new ModelCardView();
 const ui = {
@@ -72,8 +77,7 @@ const current = () => ({
   videoBeside: settings.videoBeside,
 });
 const onViewChange = (view) => {
-  settings.view = view;
-  saveSetting('view', view);
+  remember('view', view);
   photoCompare.setView(view);
   cameraCompare.setView(view);
 };
@@ -85,24 +89,15 @@ const camera = new CameraMode({
   status,
   compare: cameraCompare,
   settings: current,
-  onMirrorChange: (key, mirror) => {
-    settings[key] = mirror;
-    saveSetting(key, mirror);
-  },
-  onCameraChange: (deviceId) => {
-    settings.camera = deviceId;
-    saveSetting('camera', deviceId);
-  },
+  onMirrorChange: remember,
+  onCameraChange: (deviceId) => remember('camera', deviceId),
   onSnapshot: (entry, input, output) => photo.listTranslation(entry, input, output),
 });
 const video = new VideoMode({
   engine,
   status,
   settings: current,
-  onChoice: (key, value) => {
-    settings[key] = value;
-    saveSetting(key, value);
-  },
+  onChoice: remember,
 });
 
 function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {
@@ -175,13 +170,13 @@ async function useModel(entry, { chosen = false } = {}) {
   try {
     await engine.useModel(entry);
     // One opened from its folder is saved once it is kept (keepLocal).
-    if (chosen && (!entry.local || entry.local.kept)) rememberModel(savedName(entry));
+    if (chosen && (!entry.local || entry.local.kept)) remember('model', savedName(entry));
   } catch (error) {
     if (error instanceof Cancelled) return;
     loaded = null;
     status.say('The model could not be loaded.');
     status.error(error, `The model “${entry.name}” could not be loaded.`);
-    if (settings.model === savedName(entry)) rememberModel(null); // do not try it first next time
+    if (settings.model === savedName(entry)) remember('model', null); // do not try it first next time
     if (entry.local?.kept) {
       // A kept copy that cannot be used is not offered again; the folder it came from is untouched.
       forgetKept(entry.name).catch((problem) => console.info('Unpaired: a kept model could not be forgotten', problem));
@@ -193,11 +188,6 @@ async function useModel(entry, { chosen = false } = {}) {
     body.modelError = optionValue(entry);
     ui.model.disabled = allModels().length === 0;
   }
-}
-
-function rememberModel(value) {
-  settings.model = value;
-  saveSetting('model', value);
 }
 
 /** Lists a model opened from this computer, or kept in this browser, in the model picker. */
@@ -225,7 +215,7 @@ async function keepLocal(entry) {
   }
   entry.local.kept = true;
   relabel(entry);
-  if (loaded === entry) rememberModel(savedName(entry));
+  if (loaded === entry) remember('model', savedName(entry));
   status.tell(`“${entry.name}” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.`);
 }
 
@@ -241,7 +231,7 @@ async function forgetKeptModel() {
   }
   entry.local.kept = false;
   relabel(entry);
-  if (settings.model === savedName(entry)) rememberModel(null);
+  if (settings.model === savedName(entry)) remember('model', null);
   ui.model.focus(); // the button is gone
   status.tell(`“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its folder on this computer is untouched.`);
 }
@@ -307,7 +297,7 @@ function listen() {
   ui.direction.addEventListener('change', () => photo.retranslate());
   ui.backend.addEventListener('change', async () => {
     const backend = ui.backend.value;
-    saveSetting('backend', backend);
+    remember('backend', backend);
     setReady(false);
     body.engine = 'starting';
     try {
@@ -320,7 +310,7 @@ function listen() {
     }
   });
   ui.maxSide.addEventListener('change', () => {
-    saveSetting('maxSide', Number(ui.maxSide.value));
+    remember('maxSide', Number(ui.maxSide.value));
     if (photo.active) photo.rescale();
   });
   ui.photoButton.addEventListener('click', () => setMode('photo'));

@@ -180,8 +180,11 @@ export function fileStamp(date = new Date()) {
   return date.toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
-/** "holiday.jpg" → "holiday-horse2zebra-a_to_b.png". */
-export function resultName(sourceName, modelName, direction) {
-  const stem = (sourceName || 'picture').replace(/\.[^.]*$/, '') || 'picture';
-  return `${stem}-${modelName}-${direction}.png`;
+/**
+ * "holiday.jpg" → "holiday-horse2zebra-a_to_b.png"; a video's result is named the same way with
+ * its `extension` ("webm") and `unnamed` ("video") for a source without a name.
+ */
+export function resultName(sourceName, modelName, direction, { extension = 'png', unnamed = 'picture' } = {}) {
+  const stem = (sourceName || unnamed).replace(/\.[^.]*$/, '') || unnamed;
+  return `${stem}-${modelName}-${direction}.${extension}`;
 }

@@ -5,7 +5,7 @@
 // keeps nothing (storage turned off, full), the page works as before and says so.
 
 import { FriendlyError } from './errors.js';
-import { localEntry } from './local-model.js';
+import { inFolder, localEntry } from './local-model.js';
 import { DIRECTIONS } from './model-store.js';
 import { renderMarkdown } from './model-card.js';
 
@@ -127,7 +127,7 @@ export async function forgetKept(name) {
 function cardPictures(text) {
   const paths = new Set();
   renderMarkdown(text, (path) => {
-    const relative = path.replace(/^(\.\/)+/, '');
+    const relative = inFolder(path);
     if (!/^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(relative)) paths.add(relative);
     return null;
   });

@@ -8,6 +8,9 @@ import { FriendlyError } from './errors.js';
 import { pathOf } from './folders.js';
 import { DIRECTIONS } from './model-store.js';
 
+/** A path inside a model's folder as its files are found by ("./samples.jpg" → "samples.jpg"). */
+export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
+
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
 
@@ -86,7 +89,7 @@ export async function localEntry({ name, folder, manifestText, manifest, weights
       cardUrl: card ? URL.createObjectURL(new Blob([await card.arrayBuffer()], { type: 'text/plain; charset=utf-8' })) : null,
       card,
       /** A file of the model's folder by its path there ("samples.jpg", "./samples.jpg"), if there. */
-      fileAt: (path) => fileAt(path.replace(/^(\.\/)+/, '')) ?? null,
+      fileAt: (path) => fileAt(inFolder(path)) ?? null,
     },
   };
 }

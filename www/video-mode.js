@@ -7,7 +7,7 @@
 // far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { download, drawScaled, paint } from './images.js';
+import { download, drawScaled, resultName } from './images.js';
 import { formatMs } from './status.js';
 import { webmFile } from './webm.js';
 import { I420_COLOR_SPACE, i420 } from './yuv.js';
@@ -31,16 +31,14 @@ const SOUND_MAX_SECONDS = 10 * 60;
 const SOUND_RATE = 48_000;
 
 /** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
-export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
+const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
 
 /** "clip.mp4" → "clip-horse2zebra-a_to_b.webm" ("…-a_to_b-beside.webm" with the original beside). */
-export function videoName(sourceName, modelName, direction, beside = false) {
-  const stem = (sourceName || 'video').replace(/\.[^.]*$/, '') || 'video';
-  return `${stem}-${modelName}-${direction}${beside ? '-beside' : ''}.webm`;
-}
+const videoName = (sourceName, modelName, direction, beside) =>
+  resultName(sourceName, modelName, beside ? `${direction}-beside` : direction, { extension: 'webm', unnamed: 'video' });
 
 /** The frames of a video `duration` seconds long at `fps`: one at each 1/fps, from 0. */
-export function frameTimes(duration, fps) {
+function frameTimes(duration, fps) {
   const count = Math.max(1, Math.ceil(duration * fps - 1e-6));
   return Array.from({ length: count }, (_, index) => index / fps);
 }
@@ -207,9 +205,7 @@ export class VideoMode {
         if (!encoder) {
           size = even;
           ({ encoder, codec } = await makeEncoder(size, fps, (chunk) => {
-            const data = new Uint8Array(chunk.byteLength);
-            chunk.copyTo(data);
-            chunks.push({ data, timestamp: chunk.timestamp, key: chunk.type === 'key' });
+            chunks.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, key: chunk.type === 'key' });
           }, (error) => { encoderError = error; }));
           this.frame.width = size.width;
           this.frame.height = size.height;
@@ -305,9 +301,7 @@ async function encodeSound({ buffer, note }, seconds) {
       output: (chunk, metadata) => {
         const description = metadata?.decoderConfig?.description;
         if (description && !opusHead) opusHead = new Uint8Array(ArrayBuffer.isView(description) ? description.buffer.slice(description.byteOffset, description.byteOffset + description.byteLength) : description.slice(0));
-        const data = new Uint8Array(chunk.byteLength);
-        chunk.copyTo(data);
-        packets.push({ data, timestamp: chunk.timestamp });
+        packets.push({ data: bytesOf(chunk), timestamp: chunk.timestamp });
       },
       error: (error) => { failure = error; },
     });
@@ -330,6 +324,13 @@ async function encodeSound({ buffer, note }, seconds) {
     console.info('Unpaired: the sound could not be encoded', error);
     return { sound: null, note: 'no sound (it could not be encoded here)' };
   }
+}
+
+/** The bytes of an encoded chunk (video or sound), copied out of the encoder. */
+function bytesOf(chunk) {
+  const data = new Uint8Array(chunk.byteLength);
+  chunk.copyTo(data);
+  return data;
 }
 
 /** Translates one frame; a translator restarted meanwhile (another backend chosen) gets it again. */
@@ -366,28 +367,37 @@ function encodingError(error) {
   return new FriendlyError('video-encode', 'The translated frames could not be made into a video. Try a smaller “Largest side”, or another browser.', error);
 }
 
-/** Loads `url` into `video` until its size is known; a file it cannot play is said plainly. */
-function open(video, url, name) {
+/**
+ * Runs `start()` and waits for `event` on `video`. The video's `error` event rejects with
+ * `failed(video.error)`; with `timeoutMs`, so does waiting longer, with `timedOut()`.
+ */
+function mediaEvent(video, event, start, { failed, timeoutMs = 0, timedOut = null }) {
   return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      video.removeEventListener('loadeddata', loaded);
-      video.removeEventListener('error', failed);
+    const finish = (settle, value) => {
+      clearTimeout(timer);
+      video.removeEventListener(event, happened);
+      video.removeEventListener('error', errored);
+      settle(value);
     };
-    const loaded = () => {
-      cleanup();
-      if (video.videoWidth > 0 && video.videoHeight > 0) resolve();
-      else reject(new FriendlyError('video-unreadable', `“${name}” has no picture (is it a sound file?).`, new Error('videoWidth is 0')));
-    };
-    const failed = () => {
-      cleanup();
-      reject(new FriendlyError('video-unreadable',
-        `“${name}” cannot be played in this browser: it is not a video, or one in a format this browser does not play. Try an MP4 (H.264) or WebM file.`,
-        new Error(video.error?.message || `media error ${video.error?.code ?? ''}`)));
-    };
-    video.addEventListener('loadeddata', loaded);
-    video.addEventListener('error', failed);
-    video.src = url;
+    const happened = () => finish(resolve);
+    const errored = () => finish(reject, failed(video.error));
+    const timer = timeoutMs ? setTimeout(() => finish(reject, timedOut()), timeoutMs) : null;
+    video.addEventListener(event, happened);
+    video.addEventListener('error', errored);
+    start();
   });
+}
+
+/** Loads `url` into `video` until its size is known; a file it cannot play is said plainly. */
+async function open(video, url, name) {
+  await mediaEvent(video, 'loadeddata', () => { video.src = url; }, {
+    failed: (error) => new FriendlyError('video-unreadable',
+      `“${name}” cannot be played in this browser: it is not a video, or one in a format this browser does not play. Try an MP4 (H.264) or WebM file.`,
+      new Error(error?.message || `media error ${error?.code ?? ''}`)),
+  });
+  if (!(video.videoWidth > 0 && video.videoHeight > 0)) {
+    throw new FriendlyError('video-unreadable', `“${name}” has no picture (is it a sound file?).`, new Error('videoWidth is 0'));
+  }
 }
 
 /**
@@ -406,26 +416,9 @@ async function durationOf(video, name) {
 
 /** Moves `video` to `time` (seconds) and waits until that frame can be drawn. */
 function seek(video, time, name) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new FriendlyError('video-unreadable', `“${name}” stopped answering while its frames were taken: it may be damaged.`, new Error(`seek to ${time} s timed out`)));
-    }, SEEK_TIMEOUT_MS);
-    const cleanup = () => {
-      clearTimeout(timer);
-      video.removeEventListener('seeked', seeked);
-      video.removeEventListener('error', failed);
-    };
-    const seeked = () => {
-      cleanup();
-      resolve();
-    };
-    const failed = () => {
-      cleanup();
-      reject(new FriendlyError('video-unreadable', `“${name}” could not be read to the end: it may be damaged.`, new Error(video.error?.message || 'media error')));
-    };
-    video.addEventListener('seeked', seeked);
-    video.addEventListener('error', failed);
-    video.currentTime = time;
+  return mediaEvent(video, 'seeked', () => { video.currentTime = time; }, {
+    failed: (error) => new FriendlyError('video-unreadable', `“${name}” could not be read to the end: it may be damaged.`, new Error(error?.message || 'media error')),
+    timeoutMs: SEEK_TIMEOUT_MS,
+    timedOut: () => new FriendlyError('video-unreadable', `“${name}” stopped answering while its frames were taken: it may be damaged.`, new Error(`seek to ${time} s timed out`)),
   });
 }

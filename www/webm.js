@@ -82,19 +82,6 @@ export function codecId(codec) {
   throw new Error(`no WebM codec ID for “${codec}”`);
 }
 
-const idBytes = (id) => {
-  const bytes = [];
-  for (let rest = id; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  return bytes;
-};
-
-/** A size as an 8-byte variable-length integer (always 8 bytes: simple, and valid for any size). */
-function sizeBytes(size) {
-  const bytes = [0x01, 0, 0, 0, 0, 0, 0, 0];
-  for (let i = 7, rest = size; i >= 1; i--, rest = Math.floor(rest / 256)) bytes[i] = rest % 256;
-  return bytes;
-}
-
 /** An unsigned integer in as few bytes as it needs (`width` bytes when given). */
 function uintBytes(value, width = 0) {
   const bytes = [];
@@ -102,6 +89,12 @@ function uintBytes(value, width = 0) {
   while (bytes.length < Math.max(width, 1)) bytes.unshift(0);
   return bytes;
 }
+
+/** An element ID's bytes: IDs are written with their length marker, so as the number reads. */
+const idBytes = (id) => uintBytes(id);
+
+/** A size as an 8-byte variable-length integer (always 8 bytes: simple, and valid for any size). */
+const sizeBytes = (size) => [0x01, ...uintBytes(size, 7)];
 
 const concat = (parts) => {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
