@@ -30,6 +30,7 @@ const APP_FILES = [
   'status.js',
   'translator-client.js',
   'translator-worker.js',
+  'video-frames.js',
   'video-mode.js',
   'webm.js',
   'yuv.js',

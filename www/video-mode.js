@@ -1,14 +1,15 @@
 // Videos: a video file (chosen or dropped) translated frame by frame into a new video. The browser
-// plays the file; each frame is taken by seeking to its time (at the frame rate chosen), scaled to
-// the largest side, translated, turned into BT.601 YUV (yuv.js: the colours every player assumes)
-// and encoded with WebCodecs' VideoEncoder (VP8, else VP9). The sound is decoded by Web Audio
-// and encoded as Opus (AudioEncoder), cut to the frames made. webm.js writes both into a WebM
-// file, shown in a player and offered for download. "Stop" ends the video at the frames done so
-// far. Nothing leaves the machine.
+// plays the file; each frame is taken at its time (at the frame rate chosen: video-frames.js plays
+// or seeks there), scaled to the largest side, translated, turned into BT.601 YUV (yuv.js: the
+// colours every player assumes) and encoded with WebCodecs' VideoEncoder (VP8, else VP9). The
+// sound is decoded by Web Audio and encoded as Opus (AudioEncoder), cut to the frames made.
+// webm.js writes both into a WebM file, shown in a player and offered for download. "Stop" ends
+// the video at the frames done so far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, resultName } from './images.js';
 import { formatMs } from './status.js';
+import { FrameStepper, mediaEvent, seek } from './video-frames.js';
 import { webmFile } from './webm.js';
 import { I420_COLOR_SPACE, i420 } from './yuv.js';
 
@@ -18,8 +19,6 @@ const $ = (id) => document.getElementById(id);
 const CODECS = ['vp8', 'vp09.00.10.08'];
 /** A key frame every this many seconds (a cluster each, so players seek quickly). */
 const KEY_FRAME_SECONDS = 2;
-/** How long a seek may take before the video is called unreadable. */
-const SEEK_TIMEOUT_MS = 15_000;
 /**
  * Sound is kept for files up to this size (its decoding reads the whole file into memory, which
  * a phone's tab may not have)…
@@ -185,6 +184,7 @@ export class VideoMode {
     let done = 0;
     const started = performance.now();
     const context = this.frame.getContext('2d', { willReadFrequently: true });
+    const stepper = new FrameStepper(video, name, 0.5 / fps);
     this.frame.hidden = false;
     for (const [index, time] of times.entries()) {
       if (this.stopRequested) break;
@@ -196,8 +196,7 @@ export class VideoMode {
         break;
       }
       try {
-        await seek(video, time, name);
-        const input = drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`);
+        const input = await stepper.frameAt(time, (source) => drawScaled(source, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
         const { image } = await translateFrame(this.engine, input, direction, maxSide);
         // Even sides: what every encoder takes; an odd last row or column is left out.
         const across = beside ? input.width + image.width : image.width;
@@ -236,6 +235,7 @@ export class VideoMode {
       const perFrame = (performance.now() - started) / done;
       this.status.steps(`Translating “${name}”: frame`, done, times.length, done < times.length ? `about ${formatMs(perFrame * (times.length - done))} left` : '');
     }
+    console.info('Unpaired: video frames taken', JSON.stringify(stepper.counts));
     if (done === 0) throw new Cancelled();
     try {
       await encoder.flush();
@@ -367,27 +367,6 @@ function encodingError(error) {
   return new FriendlyError('video-encode', 'The translated frames could not be made into a video. Try a smaller “Largest side”, or another browser.', error);
 }
 
-/**
- * Runs `start()` and waits for `event` on `video`. The video's `error` event rejects with
- * `failed(video.error)`; with `timeoutMs`, so does waiting longer, with `timedOut()`.
- */
-function mediaEvent(video, event, start, { failed, timeoutMs = 0, timedOut = null }) {
-  return new Promise((resolve, reject) => {
-    const finish = (settle, value) => {
-      clearTimeout(timer);
-      video.removeEventListener(event, happened);
-      video.removeEventListener('error', errored);
-      settle(value);
-    };
-    const happened = () => finish(resolve);
-    const errored = () => finish(reject, failed(video.error));
-    const timer = timeoutMs ? setTimeout(() => finish(reject, timedOut()), timeoutMs) : null;
-    video.addEventListener(event, happened);
-    video.addEventListener('error', errored);
-    start();
-  });
-}
-
 /** Loads `url` into `video` until its size is known; a file it cannot play is said plainly. */
 async function open(video, url, name) {
   await mediaEvent(video, 'loadeddata', () => { video.src = url; }, {
@@ -412,13 +391,4 @@ async function durationOf(video, name) {
     throw new FriendlyError('video-unreadable', `The length of “${name}” cannot be found, so its frames cannot be taken.`, new Error(`duration ${duration}`));
   }
   return duration;
-}
-
-/** Moves `video` to `time` (seconds) and waits until that frame can be drawn. */
-function seek(video, time, name) {
-  return mediaEvent(video, 'seeked', () => { video.currentTime = time; }, {
-    failed: (error) => new FriendlyError('video-unreadable', `“${name}” could not be read to the end: it may be damaged.`, new Error(error?.message || 'media error')),
-    timeoutMs: SEEK_TIMEOUT_MS,
-    timedOut: () => new FriendlyError('video-unreadable', `“${name}” stopped answering while its frames were taken: it may be damaged.`, new Error(`seek to ${time} s timed out`)),
-  });
 }

@@ -1,9 +1,11 @@
 // Debian's Chromium driven by playwright-core (which never downloads a browser): WebGPU through
 // SwiftShader's software Vulkan, and two fake cameras (fake_device_0 and fake_device_1, 640×480)
 // that are allowed without asking; and what several scripts do with it (wait for the page, read a
-// canvas or a picture's pixels, record a test video in the page).
+// canvas or a picture's pixels, record or encode a test video in the page, read its frames' numbers).
 
 import { chromium } from 'playwright-core';
+
+import { encodeNumbered, NUMBER_BITS, readNumbers, videoChunks } from './numbered-video.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -128,4 +130,17 @@ export async function recordVideo(page, { seconds, png = null, width = 640, heig
     return btoa(text);
   }, { picture: png ? Buffer.from(png).toString('base64') : null, length: seconds, w: width, h: height });
   return Buffer.from(base64, 'base64');
+}
+
+/** A WebM made in the page whose frames show their numbers (numbered-video.mjs): its bytes. */
+export async function numberedVideo(page, { width, height, fps, seconds, keyEvery = 0 }) {
+  return Buffer.from(await page.evaluate(encodeNumbered, { width, height, fps, seconds, keyEvery, bits: NUMBER_BITS }), 'base64');
+}
+
+/**
+ * The numbers (`numberedVideo`'s) that the frames of the WebM `bytes` show in their left `share`
+ * of the width (1, or 1/2 for a video with the original beside), in order.
+ */
+export function frameNumbers(page, bytes, { share = 1 } = {}) {
+  return page.evaluate(readNumbers, { chunks: videoChunks(bytes), share, bits: NUMBER_BITS });
 }

@@ -7,10 +7,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { canvasPixels, launchChromium, mirroredPixels, picturePixels, recordVideo, waitForEngine } from './chromium.mjs';
+import {
+  canvasPixels, frameNumbers, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
+} from './chromium.mjs';
 import {
   blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
+import { assertFramesAtTheirTimes } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 
 const SLOW = { timeout: 300_000 }; // software WebGPU compiles its shaders on first use
@@ -924,6 +927,32 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => document.body.dataset.mode === 'video' && document.body.dataset.video === 'done', null, SLOW);
     assert.equal(await page.isVisible('#video-panel'), true);
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: /);
+    await page.close();
+  });
+
+  it('takes each frame of a video at its time, between key frames far apart too (by playing forward)', SLOW, async () => {
+    const page = await openPage('?backend=cpu&maxSide=256');
+    await waitForEngine(page);
+    const taken = [];
+    page.on('console', (message) => {
+      const counts = message.text().match(/^Unpaired: video frames taken (.*)$/);
+      if (counts) taken.push(JSON.parse(counts[1]));
+    });
+    // 3 s at 30 frames a second with one key frame: a seek to a frame decodes every frame before it.
+    const clip = await numberedVideo(page, { width: 1280, height: 720, fps: 30, seconds: 3 });
+    await page.click('#mode-video');
+    await page.check('#video-beside'); // the original, numbers and all, on the left
+    for (const fps of [15, 30]) {
+      await page.selectOption('#video-fps', String(fps));
+      await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
+      await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+      assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+      const made = await downloadVideo(page, join(OUTPUT, `numbered-${fps}.webm`));
+      assertFramesAtTheirTimes(await frameNumbers(page, made.bytes, { share: 0.5 }), { fps, sourceFps: 30, seconds: 3 });
+    }
+    console.log(`video frames taken, at 15 and 30 frames a second: ${JSON.stringify(taken)}`);
+    assert.equal(taken.length, 2);
+    assert.ok(taken.every(({ played }) => played > 0), 'frames were taken by playing forward');
     await page.close();
   });
 

@@ -3,7 +3,7 @@
 // loads the default model and translates the fixture photo like the native code; after one visit it
 // works with its site gone (the service worker's copy); a model opened from this computer is kept
 // across a reload (IndexedDB); a video is translated into a WebM Firefox plays in the right colours,
-// with its sound.
+// with its sound, and a clip whose frames show their numbers into one with each frame at its time.
 // The wasm crate's own browser tests
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
@@ -15,6 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import {
   blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
 } from './fixtures.mjs';
+import {
+  assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readNumbers, scriptOf, videoChunks,
+} from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 import { Firefox } from './webdriver.mjs';
 
@@ -206,6 +209,42 @@ describe('the web app in headless Firefox', () => {
     const difference = blockDifference(played.rgba, played.translated, played.width);
     console.log(`firefox video: a played frame vs the frame translated, 8×8 block means: mean |Δ| ${difference.toFixed(2)} levels`);
     assert.ok(difference < 2, `Firefox shows the colours the frames were translated in (mean |Δ| ${difference.toFixed(2)})`);
+  });
+
+  it('takes each frame of a video at its time, between key frames far apart too', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=cpu&maxSide=256`);
+    await firefox.waitFor(settled);
+    // 3 s at 30 frames a second with one key frame, made by Firefox, handed to the page as if chosen.
+    const clip = join(OUTPUT, 'numbered-firefox.webm');
+    writeFileSync(clip, Buffer.from(await firefox.execute(scriptOf(encodeNumbered, { width: 1280, height: 720, fps: 30, seconds: 3, keyEvery: 0, bits: NUMBER_BITS })), 'base64'));
+    await firefox.execute(`
+      const made = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        if (blob.type === 'video/webm') window.madeVideo = blob;
+        return made.call(URL, blob);
+      };
+      const info = console.info;
+      console.info = (...args) => {
+        if (args[0] === 'Unpaired: video frames taken') window.framesTaken = JSON.parse(args[1]);
+        info.apply(console, args);
+      };
+      document.getElementById('mode-video').click();
+      document.getElementById('video-fps').value = '15';
+      const beside = document.getElementById('video-beside');
+      if (!beside.checked) beside.click(); // the original, numbers and all, on the left`);
+    await firefox.chooseFile('#video-file', clip);
+    await firefox.waitFor("return ['done', 'stopped', 'error'].includes(document.body.dataset.video)");
+    const outcome = await firefox.execute("return [document.body.dataset.video, document.getElementById('alert-text').textContent, document.getElementById('alert-details').textContent]");
+    assert.equal(outcome[0], 'done', `${outcome[1]} ${outcome[2]}`);
+    const made = Buffer.from(await firefox.execute(`return (async () => {
+      const bytes = new Uint8Array(await window.madeVideo.arrayBuffer());
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    })()`), 'base64');
+    assertFramesAtTheirTimes(await firefox.execute(scriptOf(readNumbers, { chunks: videoChunks(made), share: 0.5, bits: NUMBER_BITS })), { fps: 15, sourceFps: 30, seconds: 3 });
+    // Firefox announces frames that are not the ones drawn while playing: the page finds out and seeks.
+    console.log(`firefox video frames taken: ${JSON.stringify(await firefox.execute('return window.framesTaken'))}`);
   });
 
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {

@@ -1,16 +1,19 @@
-// Time to translate a video in headless Chromium through the page's Video mode, end to end (seek,
-// scale, translate, YUV, encode, WebM): a synthetic clip (moving shapes over a gradient, with a
-// tone) is recorded in the page, then translated once per backend. Prints one JSON line per
+// Time to translate a video in headless Chromium through the page's Video mode, end to end (taking
+// each frame, scale, translate, YUV, encode, WebM): a synthetic clip (moving shapes over a
+// gradient, with a tone) is recorded in the page, or with `--key-frames first` made there with one
+// key frame only (numbered-video.mjs, 30 frames a second, no sound: a camera's long stretches
+// between key frames), then translated once per backend. Prints one JSON line per
 // backend. Not a test: numbers to compare, nothing asserted.
 //
 //   node tests/e2e/measure-video.mjs                  # www/models' default model, 640×360, 4 s at 15 fps, largest side 256
 //   node tests/e2e/measure-video.mjs --size 1280x720 --seconds 4 --fps 15 --max-side 512 --backends cpu,webgpu
+//   node tests/e2e/measure-video.mjs --size 1280x720 --seconds 6 --key-frames first
 //
 // Chromium's WebGPU here is SwiftShader (software Vulkan on the CPU): its numbers say how the page
 // behaves without a GPU driver, not how fast a real GPU is.
 
 import { parseArgs } from 'node:util';
-import { launchChromium, recordVideo, waitForEngine } from './chromium.mjs';
+import { launchChromium, numberedVideo, recordVideo, waitForEngine } from './chromium.mjs';
 import { startServer } from './server.mjs';
 
 const { values: options } = parseArgs({
@@ -21,6 +24,7 @@ const { values: options } = parseArgs({
     fps: { type: 'string', default: '15' },
     'max-side': { type: 'string', default: '256' },
     backends: { type: 'string', default: 'cpu' },
+    'key-frames': { type: 'string', default: 'recorded' },
   },
 });
 const [width, height] = options.size.split('x').map(Number);
@@ -33,7 +37,9 @@ try {
     await page.goto(`${server.url}?backend=${backend}&maxSide=${options['max-side']}`);
     const state = await waitForEngine(page);
     if (state.engine !== 'ready') throw new Error(`the page did not get ready: ${JSON.stringify(state)}`);
-    const clip = await recordVideo(page, { width, height, seconds: Number(options.seconds) });
+    const clip = options['key-frames'] === 'first'
+      ? await numberedVideo(page, { width, height, fps: 30, seconds: Number(options.seconds) })
+      : await recordVideo(page, { width, height, seconds: Number(options.seconds) });
     await page.click('#mode-video');
     await page.selectOption('#video-fps', options.fps);
     const started = Date.now();
@@ -51,6 +57,7 @@ try {
       backend: state.backend,
       model: state.model,
       source: options.size,
+      key_frames: options['key-frames'],
       max_side: Number(options['max-side']),
       fps: Number(options.fps),
       frames,

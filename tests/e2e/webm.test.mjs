@@ -1,43 +1,14 @@
-// The WebM writer (www/webm.js) read back with a small EBML reader written here from the Matroska
-// specification: the header, the Segment's layout, the SeekHead's and the Cues' positions, the
-// clusters, each block's time, key flag and bytes. Run: `node --test webm.test.mjs`. That
-// browsers play the files is checked in Chromium and Firefox (the video tests there).
+// The WebM writer (www/webm.js) read back with a small EBML reader (ebml.mjs) written from the
+// Matroska specification: the header, the Segment's layout, the SeekHead's and the Cues'
+// positions, the clusters, each block's time, key flag and bytes. Run: `node --test
+// webm.test.mjs`. That browsers play the files is checked in Chromium and Firefox (the video tests
+// there).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { codecId, webmFile } from '../../www/webm.js';
-
-/** A variable-length integer at `offset`: its value (marker kept for IDs) and its length. */
-function vint(bytes, offset, keepMarker) {
-  const first = bytes[offset];
-  let length = 1;
-  while (length <= 8 && !(first & (0x80 >> (length - 1)))) length++;
-  assert.ok(length <= 8, `a valid variable-length integer at ${offset}`);
-  let value = keepMarker ? first : first & (0xff >> length);
-  for (let i = 1; i < length; i++) value = value * 256 + bytes[offset + i];
-  return { value, length };
-}
-
-/** The elements in `bytes[start, end)`: `{ id, start (of the body), size, body }`. */
-function elements(bytes, start = 0, end = bytes.length) {
-  const out = [];
-  let offset = start;
-  while (offset < end) {
-    const id = vint(bytes, offset, true);
-    const size = vint(bytes, offset + id.length, false);
-    const body = offset + id.length + size.length;
-    assert.ok(body + size.value <= end, 'an element stays inside its parent');
-    out.push({ id: id.value, at: offset, start: body, size: size.value, body: bytes.subarray(body, body + size.value) });
-    offset = body + size.value;
-  }
-  return out;
-}
-
-const children = (bytes, parent) => elements(bytes, parent.start, parent.start + parent.size);
-const child = (bytes, parent, id) => children(bytes, parent).find((e) => e.id === id);
-const uint = (e) => e.body.reduce((value, byte) => value * 256 + byte, 0);
-const text = (e) => new TextDecoder().decode(e.body);
+import { child, children, elements, text, uint, vint } from './ebml.mjs';
 
 describe('webm.js', () => {
   const frame = (index, key) => ({ data: Uint8Array.from([index, 1, 2, 3, index]), timestamp: index * 100_000, key });

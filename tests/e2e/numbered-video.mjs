@@ -1,0 +1,121 @@
+// A test video whose frames show their own numbers, so that a test can tell which frames of it a
+// video made from it holds: made in the page (WebCodecs' VP8 and the app's webm.js) and read back
+// there frame by frame (WebCodecs' VideoDecoder: every frame, none skipped or shown twice as a
+// player might). `encodeNumbered` and `readNumbers` run in the page: Playwright's `evaluate`
+// takes them as they are, WebDriver as `scriptOf(…)`.
+
+import assert from 'node:assert/strict';
+
+import { videoBlocks } from './ebml.mjs';
+
+/** How many stripes a frame's number takes: in binary, most significant first. */
+export const NUMBER_BITS = 8;
+
+/** `fn` called with `args` in the page, as a WebDriver script (a function body). */
+export const scriptOf = (fn, args) => `return (${fn})(${JSON.stringify(args)});`;
+
+/**
+ * In the page: a WebM of `seconds` at `fps`, `width × height`, a key frame every `keyEvery` frames
+ * (0: the first only, as in the long stretches between a camera's key frames). Frame i shows i as
+ * `bits` black or white stripes over its top half, and shapes moving over a gradient below.
+ * Resolves to the file's bytes in base64.
+ */
+export async function encodeNumbered({ width, height, fps, seconds, keyEvery, bits }) {
+  const { webmFile } = await import('./webm.js');
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d');
+  const frames = [];
+  let failure = null;
+  const encoder = new VideoEncoder({
+    output: (chunk) => {
+      const data = new Uint8Array(chunk.byteLength);
+      chunk.copyTo(data);
+      frames.push({ data, timestamp: chunk.timestamp, key: chunk.type === 'key' });
+    },
+    error: (error) => { failure = error; },
+  });
+  encoder.configure({ codec: 'vp8', width, height, framerate: fps, bitrate: 8_000_000 });
+  const frameDuration = Math.round(1e6 / fps);
+  for (let i = 0; i < Math.round(seconds * fps); i++) {
+    const gradient = context.createLinearGradient(0, 0, width, height);
+    gradient.addColorStop(0, `hsl(${i * 3}, 50%, 40%)`);
+    gradient.addColorStop(1, '#a63');
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, width, height);
+    for (let k = 0; k < 12; k++) {
+      context.fillStyle = `hsl(${k * 37}, 70%, 50%)`;
+      context.fillRect((k * 97 + i * (k + 1) * 2) % width, height / 2 + ((k * 53 + i * 3) % (height / 2)), width / 16, height / 8);
+    }
+    for (let bit = 0; bit < bits; bit++) {
+      context.fillStyle = (i >> (bits - 1 - bit)) & 1 ? '#fff' : '#000';
+      context.fillRect((bit * width) / bits, 0, width / bits, height / 2);
+    }
+    const frame = new VideoFrame(canvas, { timestamp: i * frameDuration, duration: frameDuration });
+    encoder.encode(frame, { keyFrame: keyEvery > 0 ? i % keyEvery === 0 : i === 0 });
+    frame.close();
+    while (encoder.encodeQueueSize > 4) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await encoder.flush();
+  if (failure) throw failure;
+  const bytes = webmFile({ codec: 'vp8', width, height, frames, frameDuration });
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** The video frames of a WebM file (VP8), as `readNumbers` takes them: `{ time (ms), key, data (base64) }`. */
+export function videoChunks(bytes) {
+  return videoBlocks(bytes).map(({ time, key, data }) => ({ time, key, data: Buffer.from(data).toString('base64') }));
+}
+
+/**
+ * In the page: the numbers (`encodeNumbered`'s) that the frames `chunks` (`videoChunks`) show in
+ * their left `share` of the width (1, or 1/2 for a video with the original beside), in order.
+ */
+export async function readNumbers({ chunks, share, bits }) {
+  const numbers = [];
+  let failure = null;
+  let context = null;
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      const width = Math.round(frame.displayWidth * share);
+      const height = frame.displayHeight;
+      context ??= Object.assign(document.createElement('canvas'), { width, height }).getContext('2d', { willReadFrequently: true });
+      context.drawImage(frame, 0, 0, width, height, 0, 0, width, height);
+      frame.close();
+      let number = 0;
+      for (let bit = 0; bit < bits; bit++) {
+        // The middle of the stripe, away from its edges (blurred by scaling and the codec).
+        const x = Math.floor(((bit + 0.25) * width) / bits);
+        const { data: pixels } = context.getImageData(x, Math.floor(height / 8), Math.max(1, Math.floor(width / bits / 2)), Math.max(1, Math.floor(height / 4)));
+        let sum = 0;
+        for (let i = 0; i < pixels.length; i += 4) sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
+        number = number * 2 + (sum / (pixels.length / 4) / 3 > 128 ? 1 : 0);
+      }
+      numbers.push(number);
+    },
+    error: (error) => { failure = error; },
+  });
+  decoder.configure({ codec: 'vp8' });
+  for (const { time, key, data } of chunks) {
+    decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: time * 1000, data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }));
+  }
+  await decoder.flush();
+  if (failure) throw failure;
+  return numbers;
+}
+
+/**
+ * Asserts that `numbers` (`readNumbers`' of a video made at `fps` from one at `sourceFps`, `seconds`
+ * long) are the frames at their times: frame k is the source's frame at k/fps s, or one after it
+ * within half a frame's time (when the browser skipped the one wanted while playing), each once
+ * and in order.
+ */
+export function assertFramesAtTheirTimes(numbers, { fps, sourceFps, seconds }) {
+  assert.equal(numbers.length, Math.round(seconds * fps), `${seconds} s at ${fps} frames a second`);
+  numbers.forEach((number, k) => {
+    const wanted = (k * sourceFps) / fps;
+    assert.ok(number >= wanted && number <= wanted + sourceFps / fps / 2 && (k === 0 || number > numbers[k - 1]),
+      `at ${fps} frames a second, frame ${k} is the source's frame ${number}, not ${wanted}: ${numbers}`);
+  });
+}
