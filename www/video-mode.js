@@ -225,7 +225,7 @@ export class VideoMode {
           frame.close();
         }
         if (encoderError) throw encodingError(encoderError);
-        while (encoder.encodeQueueSize > 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        while (encoder.encodeQueueSize > 2 && encoder.state === 'configured' && !encoderError) await dequeued(encoder);
       } catch (error) {
         if (done === 0 || encoderError) throw error;
         failure = error;
@@ -361,6 +361,23 @@ async function makeEncoder(size, fps, output, error) {
   }
   throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (neither VP8 nor VP9). Try a smaller “Largest side”, or another browser.`,
     new Error(`no encoder for ${size.width}×${size.height}`));
+}
+
+/**
+ * Resolves once `encoder` has taken a frame off its queue: its `dequeue` event where it has one,
+ * for a tab in the background runs timers at most once a second (and Chromium's, after five
+ * minutes hidden, once a minute), which would hold every frame; else, and at the latest, in a while.
+ */
+function dequeued(encoder) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, 'ondequeue' in encoder ? 1_000 : 5);
+    function done() {
+      clearTimeout(timer);
+      encoder.removeEventListener('dequeue', done);
+      resolve();
+    }
+    encoder.addEventListener('dequeue', done);
+  });
 }
 
 function encodingError(error) {
