@@ -76,6 +76,12 @@ export class VideoMode {
       if (file) this.translate(file);
     });
     this.stopButton.addEventListener('click', () => { this.stopRequested = true; });
+    // Closing or reloading the page while a video is made would lose it: the browser asks first.
+    window.addEventListener('beforeunload', (event) => {
+      if (!this.running) return;
+      event.preventDefault();
+      event.returnValue = ''; // what older browsers look for
+    });
     this.downloadButton.addEventListener('click', () => {
       if (this.made) download(this.made.blob, this.made.name);
     });

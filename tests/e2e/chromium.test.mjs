@@ -930,7 +930,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('takes each frame of a video at its time, between key frames far apart too (by playing forward)', SLOW, async () => {
+  it('takes each frame of a video at its time, between key frames far apart too (by playing forward); asks before the page is closed mid-way', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=256');
     await waitForEngine(page);
     const taken = [];
@@ -953,7 +953,20 @@ describe('the web app in headless Chromium', () => {
     console.log(`video frames taken, at 15 and 30 frames a second: ${JSON.stringify(taken)}`);
     assert.equal(taken.length, 2);
     assert.ok(taken.every(({ played }) => played > 0), 'frames were taken by playing forward');
-    await page.close();
+
+    // Closing the page while a video is made: the browser asks first; staying, the video is finished.
+    await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
+    await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
+    const asked = new Promise((resolve) => page.once('dialog', async (dialog) => {
+      resolve(dialog.type());
+      await dialog.dismiss();
+    }));
+    const closed = page.waitForEvent('close').then(() => 'closed without asking');
+    await page.close({ runBeforeUnload: true });
+    assert.equal(await Promise.race([asked, closed]), 'beforeunload');
+    await page.waitForFunction(() => document.body.dataset.video === 'done', null, SLOW);
+    await page.close(); // nothing under way: no question
+    assert.equal(page.isClosed(), true);
   });
 
   it('reads a model\'s manifest before its weights: a newer format is not downloaded, an oversized file not read', SLOW, async () => {
