@@ -93,9 +93,8 @@ export class FrameStepper {
   }
 
   /**
-   * Moves the video to the frame at `time` (seconds) and returns `take(source)`, called while that
-   * frame is shown (later, the video may show the next one): it draws `source`, the video or a
-   * VideoFrame of it, of the video's size.
+   * Moves the video to the frame at `time` (seconds) and returns `take(video)`, called while that
+   * frame is shown (it draws the frame: later, the video may show the next one).
    */
   async frameAt(time, take) {
     if (this.at !== null && this.at >= time - EARLY && this.at <= time + this.tolerance) {
@@ -172,29 +171,28 @@ export class FrameStepper {
   }
 
   /**
-   * `{ taken: take(frame) }` of the frame shown, when it is the one requestVideoFrameCallback
-   * announced (at `mediaTime`), else null. The frame is taken as a VideoFrame of the video, which
-   * carries its own time. Browsers differ: Chromium's is the frame announced, with its time; in
+   * `{ taken: take(video) }` of the frame shown, when it is the one requestVideoFrameCallback
+   * announced (at `mediaTime`), else null. A VideoFrame of the video says which frame is shown
+   * (its time); the video itself is drawn, as a seek's frame is (a VideoFrame may not carry a
+   * phone video's rotation). Browsers differ: Chromium's is the frame announced, with its time; in
    * Firefox the time announced is now and then not the frame's (one before or after it), and its
    * VideoFrames of a video say time 0, so it never gets here twice (MISTRUST_LIMIT).
    */
   takeAnnounced(mediaTime, take) {
-    let frame = null;
+    let shownAt = null;
     try {
-      frame = new VideoFrame(this.video);
+      const frame = new VideoFrame(this.video);
+      shownAt = frame.timestamp / 1e6;
+      frame.close();
     } catch {
       // A video this browser cannot make a VideoFrame of: its frame cannot be checked.
     }
-    try {
-      if (!frame || Math.abs(frame.timestamp / 1e6 - mediaTime) > EARLY) {
-        this.counts.mistrusted += 1;
-        this.at = null; // which frame is shown is not known
-        return null;
-      }
-      return { taken: take(frame) };
-    } finally {
-      frame?.close();
+    if (shownAt === null || Math.abs(shownAt - mediaTime) > EARLY) {
+      this.counts.mistrusted += 1;
+      this.at = null; // which frame is shown is not known
+      return null;
     }
+    return { taken: take(this.video) };
   }
 
   learn(way, ms) {
@@ -203,7 +201,7 @@ export class FrameStepper {
 
   /**
    * Plays until the frame shown is within the tolerance of `time`, pauses on it, and resolves to
-   * `{ taken: take(frame) }`, taken as the frame is shown. Resolves to null when a frame later
+   * `{ taken: take(video) }`, taken as the frame is shown. Resolves to null when a frame later
    * than that came first (one skipped, or a video with fewer frames a second than taken), or the
    * frame shown is not the one announced, or none came for PLAY_STALL_MS, or the browser would
    * not play: the video is paused then, and a seek takes over.

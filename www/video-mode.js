@@ -202,7 +202,7 @@ export class VideoMode {
         break;
       }
       try {
-        const input = await stepper.frameAt(time, (source) => drawScaled(source, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
+        const input = await stepper.frameAt(time, () => drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
         const { image } = await translateFrame(this.engine, input, direction, maxSide);
         // Even sides: what every encoder takes; an odd last row or column is left out.
         const across = beside ? input.width + image.width : image.width;
