@@ -83,6 +83,11 @@ export class FrameStepper {
     this.play = play;
     /** The media time of the frame shown (null: not known, as after a play that failed). */
     this.at = video.currentTime;
+    /**
+     * The latest media time of a frame announced as shown (requestVideoFrameCallback), for
+     * `pictureEnd`; null once a frame was taken without that (a hidden tab).
+     */
+    this.lastShown = 0;
     /** Milliseconds a seek takes, and a second of video played (moving averages; null: not tried). */
     this.cost = { seek: null, play: null };
     /**
@@ -118,7 +123,11 @@ export class FrameStepper {
     try {
       // A frame's time is rounded (to µs or ms) in the file, and may be read as just after `time`.
       await seek(this.video, time + EARLY, this.name);
-      this.at = (await shown?.within(SHOWN_WAIT_MS)) ?? time;
+      // Nothing announced: the frame did not change (a video whose picture has ended, or that
+      // holds it), or frames are not announced here.
+      const announced = await shown?.within(SHOWN_WAIT_MS);
+      this.at = announced ?? time;
+      this.noteShown(shown ? announced : undefined);
     } finally {
       shown?.cancel();
     }
@@ -195,6 +204,23 @@ export class FrameStepper {
     return { taken: take(this.video) };
   }
 
+  /** Keeps `lastShown` up to date: `mediaTime` announced, null (none), or undefined (not known). */
+  noteShown(mediaTime) {
+    if (mediaTime === undefined) this.lastShown = null;
+    else if (mediaTime !== null && this.lastShown !== null) this.lastShown = Math.max(this.lastShown, mediaTime);
+  }
+
+  /**
+   * Where the video's picture ends (seconds), as far as the browser tells: the last frame
+   * announced as shown (Chromium announces each frame's own time), or the end of what it could
+   * read of the file (Firefox says it there: a file cut short ends early); null if not known.
+   */
+  pictureEnd() {
+    const { buffered, duration } = this.video;
+    const read = buffered.length > 0 ? buffered.end(buffered.length - 1) : duration;
+    return this.lastShown === null ? read : Math.min(read, this.lastShown);
+  }
+
   learn(way, ms) {
     this.cost[way] = this.cost[way] === null ? ms : (this.cost[way] + ms) / 2;
   }
@@ -233,6 +259,7 @@ export class FrameStepper {
       const shown = (_now, { mediaTime }) => {
         if (settled) return;
         this.at = mediaTime;
+        this.noteShown(mediaTime);
         if (mediaTime < time - EARLY) {
           wait();
           video.requestVideoFrameCallback(shown);

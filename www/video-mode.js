@@ -26,6 +26,8 @@ const KEY_FRAME_SECONDS = 2;
 const SOUND_MAX_BYTES = 256 << 20;
 /** …and up to this length (decoded: 230 MB for ten minutes of stereo). */
 const SOUND_MAX_SECONDS = 10 * 60;
+/** A picture that ends more than this (seconds) before the last frame taken is said to end there. */
+const PICTURE_END_SLACK = 1;
 /** Opus works at 48 kHz. */
 const SOUND_RATE = 48_000;
 
@@ -139,7 +141,7 @@ export class VideoMode {
       result.sound = kept.sound;
       result.soundNote = kept.note;
       const blob = new Blob([webmFile(result)], { type: 'video/webm' });
-      this.show(blob, videoName(name, result.modelName, result.direction, result.beside), result);
+      this.show(blob, videoName(name, result.modelName, result.direction, result.beside), result, name);
       if (result.failure) {
         this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
         document.body.dataset.video = 'error';
@@ -242,6 +244,10 @@ export class VideoMode {
       this.status.steps(`Translating “${name}”: frame`, done, times.length, done < times.length ? `about ${formatMs(perFrame * (times.length - done))} left` : '');
     }
     console.info('Unpaired: video frames taken', JSON.stringify(stepper.counts));
+    // A picture that stops well before the frames taken end: its last frame was held (a file cut
+    // short, or one whose sound outlasts its picture), which a person should hear about.
+    const pictureEnd = stepper.pictureEnd();
+    const held = done > 0 && times[done - 1] - pictureEnd > PICTURE_END_SLACK ? pictureEnd : null;
     if (done === 0) throw new Cancelled();
     try {
       await encoder.flush();
@@ -251,12 +257,12 @@ export class VideoMode {
       encoder.close();
     }
     return {
-      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside,
+      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
     };
   }
 
   /** The video made: in the player, to download. */
-  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside }) {
+  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside, held }, name) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
@@ -264,9 +270,10 @@ export class VideoMode {
     const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
-    this.status.say(done < total
+    const heldNote = held === null ? '' : ` “${name}” shows no new picture after ${held.toFixed(1)} s, so its last one is held from there (the file may be cut short).`;
+    this.status.say(`${done < total
       ? `${this.stopRequested ? 'Stopped' : 'Cut short'}: the video holds the first ${done} of ${total} frames (${timing}).`
-      : `Translated: ${timing}. Play it below or download it.`);
+      : `Translated: ${timing}. Play it below or download it.`}${heldNote}`);
   }
 }
 

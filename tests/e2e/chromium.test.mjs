@@ -930,7 +930,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('takes each frame of a video at its time, between key frames far apart too (by playing forward); asks before the page is closed mid-way', SLOW, async () => {
+  it('takes each frame of a video at its time, between key frames far apart too (by playing forward); says where a cut file\'s picture ends; asks before the page is closed mid-way', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=256');
     await waitForEngine(page);
     const taken = [];
@@ -949,10 +949,19 @@ describe('the web app in headless Chromium', () => {
       assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
       const made = await downloadVideo(page, join(OUTPUT, `numbered-${fps}.webm`));
       assertFramesAtTheirTimes(await frameNumbers(page, made.bytes, { share: 0.5 }), { fps, sourceFps: 30, seconds: 3 });
+      assert.doesNotMatch(await page.textContent('#status-text'), /no new picture/);
     }
     console.log(`video frames taken, at 15 and 30 frames a second: ${JSON.stringify(taken)}`);
     assert.equal(taken.length, 2);
     assert.ok(taken.every(({ played }) => played > 0), 'frames were taken by playing forward');
+
+    // The clip cut in half (a download broken off): its length is still 3 s, its picture ends at
+    // about 1.5 s (the key frame takes more bytes than the others). The last picture is held to
+    // the end, and the page says so.
+    await page.setInputFiles('#video-file', { name: 'cut.webm', mimeType: 'video/webm', buffer: clip.subarray(0, clip.length >> 1) });
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.match(await page.textContent('#status-text'), /^Translated: 90 frames in .*“cut\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
 
     // Closing the page while a video is made: the browser asks first; staying, the video is finished.
     await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });

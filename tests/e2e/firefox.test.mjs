@@ -8,7 +8,7 @@
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -211,7 +211,7 @@ describe('the web app in headless Firefox', () => {
     assert.ok(difference < 2, `Firefox shows the colours the frames were translated in (mean |Δ| ${difference.toFixed(2)})`);
   });
 
-  it('takes each frame of a video at its time, between key frames far apart too', { timeout: 300_000 }, async () => {
+  it('takes each frame of a video at its time, between key frames far apart too, and says where a cut file\'s picture ends', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=cpu&maxSide=256`);
     await firefox.waitFor(settled);
     // 3 s at 30 frames a second with one key frame, made by Firefox, handed to the page as if chosen.
@@ -245,6 +245,16 @@ describe('the web app in headless Firefox', () => {
     assertFramesAtTheirTimes(await firefox.execute(scriptOf(readNumbers, { chunks: videoChunks(made), share: 0.5, bits: NUMBER_BITS })), { fps: 15, sourceFps: 30, seconds: 3 });
     // Firefox announces frames that are not the ones drawn while playing: the page finds out and seeks.
     console.log(`firefox video frames taken: ${JSON.stringify(await firefox.execute('return window.framesTaken'))}`);
+    assert.doesNotMatch(await firefox.execute("return document.getElementById('status-text').textContent"), /no new picture/);
+    // The clip cut in half: Firefox reads its picture to about 1.5 s, and the page says the rest
+    // holds the last one.
+    const cut = join(OUTPUT, 'cut-firefox.webm');
+    writeFileSync(cut, readFileSync(clip).subarray(0, readFileSync(clip).length >> 1));
+    await firefox.chooseFile('#video-file', cut);
+    await firefox.waitFor("return document.body.dataset.video !== 'working' && /cut/.test(document.getElementById('video-caption').textContent)");
+    const status = await firefox.execute("return [document.body.dataset.video, document.getElementById('status-text').textContent]");
+    assert.equal(status[0], 'done');
+    assert.match(status[1], /“cut-firefox\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
   });
 
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
