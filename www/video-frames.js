@@ -125,9 +125,10 @@ export class FrameStepper {
       await seek(this.video, time + EARLY, this.name);
       // Nothing announced: the frame did not change (a video whose picture has ended, or that
       // holds it), or frames are not announced here.
-      const announced = await shown?.within(SHOWN_WAIT_MS);
+      const announced = shown ? await shown.within(SHOWN_WAIT_MS) : null;
       this.at = announced ?? time;
-      this.noteShown(shown ? announced : undefined);
+      if (!shown) this.lastShown = null;
+      else if (announced !== null) this.noteShown(announced);
     } finally {
       shown?.cancel();
     }
@@ -204,16 +205,16 @@ export class FrameStepper {
     return { taken: take(this.video) };
   }
 
-  /** Keeps `lastShown` up to date: `mediaTime` announced, null (none), or undefined (not known). */
+  /** Keeps `lastShown` up to date with a frame announced as shown at `mediaTime`. */
   noteShown(mediaTime) {
-    if (mediaTime === undefined) this.lastShown = null;
-    else if (mediaTime !== null && this.lastShown !== null) this.lastShown = Math.max(this.lastShown, mediaTime);
+    if (this.lastShown !== null) this.lastShown = Math.max(this.lastShown, mediaTime);
   }
 
   /**
    * Where the video's picture ends (seconds), as far as the browser tells: the last frame
    * announced as shown (Chromium announces each frame's own time), or the end of what it could
-   * read of the file (Firefox says it there: a file cut short ends early); null if not known.
+   * read of the file (Firefox says it there: a file cut short ends early), the earlier of the two;
+   * only the second once frames were taken without being announced.
    */
   pictureEnd() {
     const { buffered, duration } = this.video;

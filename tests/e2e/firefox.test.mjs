@@ -8,7 +8,7 @@
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -20,6 +20,17 @@ import {
 } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 import { Firefox } from './webdriver.mjs';
+
+/**
+ * A script for the page: keeps the video it makes as `window.madeVideo`, a Blob (the page's own
+ * CSP keeps a blob: URL from being fetched).
+ */
+const KEEP_MADE_VIDEO = `
+  const made = URL.createObjectURL;
+  URL.createObjectURL = (blob) => {
+    if (blob.type === 'video/webm') window.madeVideo = blob;
+    return made.call(URL, blob);
+  };`;
 
 describe('the web app in headless Firefox', () => {
   let server;
@@ -135,6 +146,7 @@ describe('the web app in headless Firefox', () => {
   it('translates a video into a WebM that Firefox plays, in the colours it was translated in, with its sound', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=cpu`);
     await firefox.waitFor(settled);
+    await firefox.execute(KEEP_MADE_VIDEO);
     // A 2-second clip of a picture, recorded by Firefox itself, handed to the page as if chosen.
     const recorded = await firefox.execute(`return (async () => {
       const canvas = Object.assign(document.createElement('canvas'), { width: 64, height: 48 });
@@ -150,12 +162,6 @@ describe('the web app in headless Firefox', () => {
       const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
       const stream = new MediaStream([track, ...microphone.getAudioTracks()]);
       const recorder = new MediaRecorder(stream, { mimeType: 'video/webm', videoBitsPerSecond: 4000000 });
-      // The video the page makes, as a Blob (the page's own CSP keeps a blob: URL from being fetched).
-      const made = URL.createObjectURL;
-      URL.createObjectURL = (blob) => {
-        if (blob.type === 'video/webm') window.madeVideo = blob;
-        return made.call(URL, blob);
-      };
       const parts = [];
       recorder.ondataavailable = (event) => parts.push(event.data);
       const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
@@ -216,13 +222,9 @@ describe('the web app in headless Firefox', () => {
     await firefox.waitFor(settled);
     // 3 s at 30 frames a second with one key frame, made by Firefox, handed to the page as if chosen.
     const clip = join(OUTPUT, 'numbered-firefox.webm');
-    writeFileSync(clip, Buffer.from(await firefox.execute(scriptOf(encodeNumbered, { width: 1280, height: 720, fps: 30, seconds: 3, keyEvery: 0, bits: NUMBER_BITS })), 'base64'));
-    await firefox.execute(`
-      const made = URL.createObjectURL;
-      URL.createObjectURL = (blob) => {
-        if (blob.type === 'video/webm') window.madeVideo = blob;
-        return made.call(URL, blob);
-      };
+    const clipBytes = Buffer.from(await firefox.execute(scriptOf(encodeNumbered, { width: 1280, height: 720, fps: 30, seconds: 3, keyEvery: 0, bits: NUMBER_BITS })), 'base64');
+    writeFileSync(clip, clipBytes);
+    await firefox.execute(`${KEEP_MADE_VIDEO}
       const info = console.info;
       console.info = (...args) => {
         if (args[0] === 'Unpaired: video frames taken') window.framesTaken = JSON.parse(args[1]);
@@ -249,7 +251,7 @@ describe('the web app in headless Firefox', () => {
     // The clip cut in half: Firefox reads its picture to about 1.5 s, and the page says the rest
     // holds the last one.
     const cut = join(OUTPUT, 'cut-firefox.webm');
-    writeFileSync(cut, readFileSync(clip).subarray(0, readFileSync(clip).length >> 1));
+    writeFileSync(cut, clipBytes.subarray(0, clipBytes.length >> 1));
     await firefox.chooseFile('#video-file', cut);
     await firefox.waitFor("return document.body.dataset.video !== 'working' && /cut/.test(document.getElementById('video-caption').textContent)");
     const status = await firefox.execute("return [document.body.dataset.video, document.getElementById('status-text').textContent]");

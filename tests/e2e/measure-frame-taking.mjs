@@ -10,7 +10,7 @@
 
 import { parseArgs } from 'node:util';
 import { launchChromium, numberedVideo } from './chromium.mjs';
-import { NUMBER_BITS } from './numbered-video.mjs';
+import { framesOutOfTime, NUMBER_BITS } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 
 const { values: options } = parseArgs({
@@ -53,11 +53,13 @@ try {
           const started = performance.now();
           for (let k = 0; k / rate < video.duration - 1e-6; k++) numbers.push(await stepper.frameAt(k / rate, numberOf));
           const ms = performance.now() - started;
-          // Frame k: the clip's frame at k/rate s, or one after it within half a frame's time.
-          const wrong = numbers.filter((number, k) => number < (k * 30) / rate || number > (k * 30) / rate + 15 / rate || (k > 0 && number <= numbers[k - 1])).length;
-          return { frames: numbers.length, msPerFrame: Number((ms / numbers.length).toFixed(1)), wrong, counts: stepper.counts };
+          return { numbers, msPerFrame: Number((ms / numbers.length).toFixed(1)), counts: stepper.counts };
         }, { data: clip.toString('base64'), rate: fps, playing: play, bits: NUMBER_BITS });
-        console.log(JSON.stringify({ size: options.size, keyFrames: keyEvery ? `every ${keyEvery / 30} s` : 'first only', seconds, fps, way: play ? 'play or seek' : 'seek only', ...result }));
+        const { numbers, msPerFrame, counts } = result;
+        const wrong = framesOutOfTime(numbers, { fps, sourceFps: 30 }).length;
+        console.log(JSON.stringify({
+          size: options.size, keyFrames: keyEvery ? `every ${keyEvery / 30} s` : 'first only', seconds, fps, way: play ? 'play or seek' : 'seek only', frames: numbers.length, msPerFrame, wrong, counts,
+        }));
       }
     }
   }

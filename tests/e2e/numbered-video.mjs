@@ -106,16 +106,20 @@ export async function readNumbers({ chunks, share, bits }) {
 }
 
 /**
- * Asserts that `numbers` (`readNumbers`' of a video made at `fps` from one at `sourceFps`, `seconds`
- * long) are the frames at their times: frame k is the source's frame at k/fps s, or one after it
- * within half a frame's time (when the browser skipped the one wanted while playing), each once
- * and in order.
+ * The frames of `numbers` (the source's frame numbers that the frames of a video made at `fps`
+ * from one at `sourceFps` show) that are not at their times: frame k must be the source's frame
+ * at k/fps s, or one after it within half a frame's time (when the browser skipped the one wanted
+ * while playing), each once and in order. `[{ k, number, wanted }]`.
  */
+export function framesOutOfTime(numbers, { fps, sourceFps }) {
+  return numbers
+    .map((number, k) => ({ k, number, wanted: (k * sourceFps) / fps }))
+    .filter(({ k, number, wanted }) => !(number >= wanted && number <= wanted + sourceFps / fps / 2 && (k === 0 || number > numbers[k - 1])));
+}
+
+/** Asserts that a video `seconds` long has every frame at its time (`framesOutOfTime`). */
 export function assertFramesAtTheirTimes(numbers, { fps, sourceFps, seconds }) {
   assert.equal(numbers.length, Math.round(seconds * fps), `${seconds} s at ${fps} frames a second`);
-  numbers.forEach((number, k) => {
-    const wanted = (k * sourceFps) / fps;
-    assert.ok(number >= wanted && number <= wanted + sourceFps / fps / 2 && (k === 0 || number > numbers[k - 1]),
-      `at ${fps} frames a second, frame ${k} is the source's frame ${number}, not ${wanted}: ${numbers}`);
-  });
+  const [first] = framesOutOfTime(numbers, { fps, sourceFps });
+  assert.ok(!first, first && `at ${fps} frames a second, frame ${first.k} is the source's frame ${first.number}, not ${first.wanted}: ${numbers}`);
 }
