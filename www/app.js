@@ -75,6 +75,7 @@ const current = () => ({
   camera: settings.camera,
   videoFps: settings.videoFps,
   videoBeside: settings.videoBeside,
+  videoFormat: settings.videoFormat,
 });
 const onViewChange = (view) => {
   remember('view', view);

@@ -7,6 +7,7 @@ const MAX_SIDES = [256, 384, 512, 768, 1024, 1536, 2048];
 const BACKENDS = ['auto', 'webgpu', 'cpu'];
 const VIEWS = ['side', 'slider'];
 const VIDEO_FPS = [5, 10, 15, 24, 30];
+const VIDEO_FORMATS = ['mp4', 'webm'];
 
 const DEFAULTS = Object.freeze({
   backend: 'auto',
@@ -20,6 +21,7 @@ const DEFAULTS = Object.freeze({
   camera: null, // the deviceId of the camera chosen last
   videoFps: 15, // frames per second taken from a video (each is translated)
   videoBeside: false, // the video made shows the original left of the translation
+  videoFormat: 'mp4', // the file a video is made into: MP4 (H.264) plays on phones too; else WebM
 });
 
 function valid(key, value) {
@@ -33,6 +35,7 @@ function valid(key, value) {
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     case 'videoFps': return VIDEO_FPS.includes(value);
+    case 'videoFormat': return VIDEO_FORMATS.includes(value);
     default: return false;
   }
 }

@@ -1,22 +1,34 @@
 // Videos: a video file (chosen or dropped) translated frame by frame into a new video. The browser
 // plays the file; each frame is taken at its time (at the frame rate chosen: video-frames.js plays
 // or seeks there), scaled to the largest side, translated, turned into BT.601 YUV (yuv.js: the
-// colours every player assumes) and encoded with WebCodecs' VideoEncoder (VP8, else VP9). The
-// sound is decoded by Web Audio and encoded as Opus (AudioEncoder), cut to the frames made.
-// webm.js writes both into a WebM file, shown in a player and offered for download. "Stop" ends
-// the video at the frames done so far. Nothing leaves the machine.
+// colours every player assumes) and encoded with WebCodecs' VideoEncoder: H.264 for an MP4 (what
+// phones, Safari and messaging apps play), VP8 (else VP9) for a WebM, as chosen; an MP4 this
+// browser cannot encode is made a WebM, and the caption says so. The sound is decoded by Web
+// Audio and encoded with AudioEncoder (AAC where the browser has it, else Opus), cut to the frames
+// made. mp4.js or webm.js writes both into the file, shown in a player and offered for download.
+// "Stop" ends the video at the frames done so far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, resultName } from './images.js';
 import { formatMs } from './status.js';
 import { FrameStepper, mediaEvent, seek } from './video-frames.js';
+import { mp4Parts } from './mp4.js';
 import { webmFile } from './webm.js';
 import { I420_COLOR_SPACE, i420 } from './yuv.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** The codecs tried, in order: VP8 plays everywhere WebM does; VP9 where VP8 cannot be encoded. */
-const CODECS = ['vp8', 'vp09.00.10.08'];
+/** WebM's codecs, in order: VP8 plays everywhere WebM does; VP9 where VP8 cannot be encoded. */
+const WEBM_CODECS = ['vp8', 'vp09.00.10.08'];
+/** H.264 profiles tried for an MP4, best first: High, Main, Constrained Baseline (profile_idc and constraint byte). */
+const H264_PROFILES = ['6400', '4d00', '42e0'];
+/**
+ * H.264 levels (ITU-T H.264 Table A-1): level_idc, the most macroblocks a frame and a second may
+ * have. The lowest that holds the frames is asked for; larger frames than 5.2 allows: no MP4.
+ */
+const H264_LEVELS = [[30, 1620, 40_500], [31, 3600, 108_000], [32, 5120, 216_000], [40, 8192, 245_760], [42, 8704, 522_240], [50, 22_080, 589_824], [51, 36_864, 983_040], [52, 36_864, 2_073_600]];
+/** How each container is offered: its MIME type and the name the download button gives it. */
+const CONTAINERS = { mp4: { type: 'video/mp4', label: 'MP4' }, webm: { type: 'video/webm', label: 'WebM' } };
 /** A key frame every this many seconds (a cluster each, so players seek quickly). */
 const KEY_FRAME_SECONDS = 2;
 /**
@@ -34,9 +46,9 @@ const SOUND_RATE = 48_000;
 /** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
 const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
 
-/** "clip.mp4" → "clip-horse2zebra-a_to_b.webm" ("…-a_to_b-beside.webm" with the original beside). */
-const videoName = (sourceName, modelName, direction, beside) =>
-  resultName(sourceName, modelName, beside ? `${direction}-beside` : direction, { extension: 'webm', unnamed: 'video' });
+/** "clip.mov" → "clip-horse2zebra-a_to_b.mp4" ("…-a_to_b-beside.webm" with the original beside, as a WebM). */
+const videoName = (sourceName, modelName, direction, beside, container) =>
+  resultName(sourceName, modelName, beside ? `${direction}-beside` : direction, { extension: container, unnamed: 'video' });
 
 /** The frames of a video `duration` seconds long at `fps`: one at each 1/fps, from 0. */
 function frameTimes(duration, fps) {
@@ -46,8 +58,8 @@ function frameTimes(duration, fps) {
 
 export class VideoMode {
   /**
-   * @param {{ engine, status, settings: () => { direction: string, maxSide: number, modelName: string, videoFps: number, videoBeside: boolean },
-   *           onChoice: (key: 'videoFps' | 'videoBeside', value: number | boolean) => void }} options
+   * @param {{ engine, status, settings: () => { direction: string, maxSide: number, modelName: string, videoFps: number, videoBeside: boolean, videoFormat: 'mp4' | 'webm' },
+   *           onChoice: (key: 'videoFps' | 'videoBeside' | 'videoFormat', value: number | boolean | string) => void }} options
    */
   constructor({ engine, status, settings, onChoice }) {
     this.engine = engine;
@@ -56,6 +68,7 @@ export class VideoMode {
     this.fileInput = $('video-file');
     this.fps = $('video-fps');
     this.beside = $('video-beside');
+    this.format = $('video-format');
     this.stopButton = $('video-stop');
     this.frame = $('video-frame');
     this.player = $('video-output');
@@ -72,6 +85,8 @@ export class VideoMode {
     this.fps.addEventListener('change', () => onChoice('videoFps', Number(this.fps.value)));
     this.beside.checked = settings().videoBeside;
     this.beside.addEventListener('change', () => onChoice('videoBeside', this.beside.checked));
+    this.format.value = settings().videoFormat;
+    this.format.addEventListener('change', () => onChoice('videoFormat', this.format.value));
     this.fileInput.addEventListener('change', () => {
       const [file] = this.fileInput.files;
       this.fileInput.value = '';
@@ -117,6 +132,7 @@ export class VideoMode {
     this.fileInput.disabled = true;
     this.fps.disabled = true;
     this.beside.disabled = true;
+    this.format.disabled = true;
     this.stopButton.hidden = false;
     this.status.clearAlertFrom('video');
     document.body.dataset.video = 'working';
@@ -137,11 +153,12 @@ export class VideoMode {
       const sound = soundOf(file, duration); // decoded while the frames are translated
       const result = await this.frames(video, name, duration);
       this.status.busy(`Adding the sound of “${name}”…`);
-      const kept = await encodeSound(await sound, result.done / result.fps);
+      const kept = await encodeSound(await sound, result.done / result.fps, result.container);
       result.sound = kept.sound;
       result.soundNote = kept.note;
-      const blob = new Blob([webmFile(result)], { type: 'video/webm' });
-      this.show(blob, videoName(name, result.modelName, result.direction, result.beside), result, name);
+      const parts = result.container === 'mp4' ? mp4Parts(result) : [webmFile(result)];
+      const blob = new Blob(parts, { type: CONTAINERS[result.container].type });
+      this.show(blob, videoName(name, result.modelName, result.direction, result.beside, result.container), result, name);
       if (result.failure) {
         this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
         document.body.dataset.video = 'error';
@@ -166,6 +183,7 @@ export class VideoMode {
       this.stopButton.hidden = true;
       this.fps.disabled = false;
       this.beside.disabled = false;
+      this.format.disabled = false;
       this.fileInput.disabled = !this.enabled;
       this.frame.hidden = true;
       // The focus was on "Stop", which is gone: the video made, else the way to choose another.
@@ -174,18 +192,22 @@ export class VideoMode {
   }
 
   /**
-   * Seeks to each frame, translates and encodes it; resolves to what `webmFile` takes, plus
-   * counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
+   * Takes each frame, translates and encodes it; resolves to what `mp4Parts` or `webmFile` (as
+   * `container` says) takes, plus counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
    */
   async frames(video, name, duration) {
     const { direction, maxSide, modelName } = this.settings();
     const fps = Number(this.fps.value);
     const beside = this.beside.checked; // the original left of the translation
+    const format = this.format.value;
     const times = frameTimes(duration, fps);
     const frameDuration = Math.round(1e6 / fps);
     const chunks = [];
     let encoder = null;
     let codec = null;
+    let container = null;
+    let formatNote = '';
+    let description = null; // H.264's avcC, from the encoder
     let encoderError = null;
     let size = null;
     let failure = null;
@@ -211,7 +233,9 @@ export class VideoMode {
         const even = { width: across - (across % 2), height: image.height - (image.height % 2) };
         if (!encoder) {
           size = even;
-          ({ encoder, codec } = await makeEncoder(size, fps, (chunk) => {
+          ({ encoder, codec, container, note: formatNote } = await makeEncoder(size, fps, format, (chunk, metadata) => {
+            const given = metadata?.decoderConfig?.description;
+            if (given && !description) description = copyOf(given);
             chunks.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, key: chunk.type === 'key' });
           }, (error) => { encoderError = error; }));
           this.frame.width = size.width;
@@ -257,17 +281,18 @@ export class VideoMode {
       encoder.close();
     }
     return {
-      codec, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
+      codec, container, formatNote, description, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
     };
   }
 
   /** The video made: in the player, to download. */
-  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside, held }, name) {
+  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside, held, container, formatNote }, name) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
     this.result.hidden = false;
-    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}`;
+    this.downloadButton.textContent = `Download video (${CONTAINERS[container].label})`;
+    const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}${formatNote ? `; ${formatNote}` : ''}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
     const heldNote = held === null ? '' : ` “${name}” shows no new picture after ${held.toFixed(1)} s, so its last one is held from there (the file may be cut short).`;
@@ -298,23 +323,38 @@ async function soundOf(file, duration) {
 }
 
 /**
- * The first `seconds` of a decoded sound encoded as Opus (mono or stereo), for webm.js; a sound
- * that cannot be encoded leaves the video without one, which `note` says.
+ * The sound codecs of each container, best first (WebCodecs' name, and mp4.js's): an MP4 takes
+ * AAC, which every player knows, where the browser encodes it (Safari, Chrome on Windows and
+ * macOS), else Opus; a WebM takes Opus.
  */
-async function encodeSound({ buffer, note }, seconds) {
+const SOUND_CODECS = { mp4: [['mp4a.40.2', 'aac'], ['opus', 'opus']], webm: [['opus', 'opus']] };
+
+/**
+ * The first `seconds` of a decoded sound encoded (mono or stereo) for `container` (mp4.js's or
+ * webm.js's `sound`); a sound that cannot be encoded leaves the video without one, which `note` says.
+ */
+async function encodeSound({ buffer, note }, seconds, container) {
   if (!buffer) return { sound: null, note };
   const channels = Math.min(2, buffer.numberOfChannels);
-  const config = { codec: 'opus', sampleRate: SOUND_RATE, numberOfChannels: channels, bitrate: 64_000 * channels };
   try {
-    if (!(await AudioEncoder.isConfigSupported(config)).supported) return { sound: null, note: 'no sound (this browser cannot encode Opus)' };
+    let config = null;
+    let codec = null;
+    for (const [name, short] of SOUND_CODECS[container]) {
+      const candidate = { codec: name, sampleRate: SOUND_RATE, numberOfChannels: channels, bitrate: 64_000 * channels };
+      if (await supports(AudioEncoder, candidate)) {
+        [config, codec] = [candidate, short];
+        break;
+      }
+    }
+    if (!config) return { sound: null, note: `no sound (this browser cannot encode ${container === 'mp4' ? 'AAC or Opus' : 'Opus'})` };
     const packets = [];
-    let opusHead = null;
+    let description = null; // AAC's AudioSpecificConfig, Opus's OpusHead
     let failure = null;
     const encoder = new AudioEncoder({
       output: (chunk, metadata) => {
-        const description = metadata?.decoderConfig?.description;
-        if (description && !opusHead) opusHead = new Uint8Array(ArrayBuffer.isView(description) ? description.buffer.slice(description.byteOffset, description.byteOffset + description.byteLength) : description.slice(0));
-        packets.push({ data: bytesOf(chunk), timestamp: chunk.timestamp });
+        const given = metadata?.decoderConfig?.description;
+        if (given && !description) description = copyOf(given);
+        packets.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, duration: chunk.duration ?? undefined });
       },
       error: (error) => { failure = error; },
     });
@@ -332,11 +372,17 @@ async function encodeSound({ buffer, note }, seconds) {
     encoder.close();
     if (failure) throw failure;
     if (packets.length === 0) return { sound: null, note: 'no sound' };
-    return { sound: { sampleRate: SOUND_RATE, channels, opusHead, packets }, note: channels === 1 ? 'with sound (mono)' : 'with sound' };
+    return { sound: { codec, sampleRate: SOUND_RATE, channels, description, bitrate: config.bitrate, packets }, note: channels === 1 ? 'with sound (mono)' : 'with sound' };
   } catch (error) {
     console.info('Unpaired: the sound could not be encoded', error);
     return { sound: null, note: 'no sound (it could not be encoded here)' };
   }
+}
+
+/** A codec's description (a BufferSource), copied. */
+function copyOf(description) {
+  const view = ArrayBuffer.isView(description) ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength) : new Uint8Array(description);
+  return view.slice();
 }
 
 /** The bytes of an encoded chunk (video or sound), copied out of the encoder. */
@@ -357,22 +403,43 @@ async function translateFrame(engine, input, direction, maxSide) {
   }
 }
 
-/** A VideoEncoder for frames of `size`, with the first codec this browser encodes. */
-async function makeEncoder(size, fps, output, error) {
-  for (const codec of CODECS) {
-    const config = { codec, ...size, framerate: fps, bitrate: Math.max(1_000_000, size.width * size.height * fps * 0.4), latencyMode: 'quality' };
-    let supported = false;
-    try {
-      supported = (await VideoEncoder.isConfigSupported(config)).supported;
-    } catch {
-      supported = false;
-    }
-    if (!supported) continue;
+/** Whether `Encoder` (VideoEncoder or AudioEncoder) takes `config` (a config it cannot even read: no). */
+async function supports(Encoder, config) {
+  try {
+    return (await Encoder.isConfigSupported(config)).supported === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The H.264 codec strings for frames of `size` at `fps`, best profile first; none when too large for any level. */
+function h264Codecs({ width, height }, fps) {
+  const macroblocks = Math.ceil(width / 16) * Math.ceil(height / 16);
+  const level = H264_LEVELS.find(([, frame, second]) => macroblocks <= frame && macroblocks * fps <= second
+    && Math.max(Math.ceil(width / 16), Math.ceil(height / 16)) <= Math.sqrt(8 * frame));
+  return level ? H264_PROFILES.map((profile) => `avc1.${profile}${level[0].toString(16).padStart(2, '0')}`) : [];
+}
+
+/**
+ * A VideoEncoder for frames of `size`: H.264 for an MP4 (`format` 'mp4') where this browser
+ * encodes it, else VP8 or VP9 for a WebM, with `note` saying why a WebM when an MP4 was asked for.
+ */
+async function makeEncoder(size, fps, format, output, error) {
+  const base = { ...size, framerate: fps, bitrate: Math.max(1_000_000, size.width * size.height * fps * 0.4), latencyMode: 'quality' };
+  const tries = [
+    ...(format === 'mp4' ? h264Codecs(size, fps).map((codec) => ({ container: 'mp4', config: { ...base, codec, avc: { format: 'avc' } } })) : []),
+    ...WEBM_CODECS.map((codec) => ({ container: 'webm', config: { ...base, codec } })),
+  ];
+  for (const { container, config } of tries) {
+    if (!(await supports(VideoEncoder, config))) continue;
     const encoder = new VideoEncoder({ output, error });
     encoder.configure(config);
-    return { encoder, codec };
+    const note = format !== 'mp4' || container === 'mp4' ? ''
+      : h264Codecs(size, fps).length ? 'a WebM: this browser cannot encode H.264, which an MP4 needs'
+        : 'a WebM: frames this large are beyond H.264, which an MP4 needs';
+    return { encoder, codec: config.codec, container, note };
   }
-  throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (neither VP8 nor VP9). Try a smaller “Largest side”, or another browser.`,
+  throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (${format === 'mp4' ? 'neither H.264 nor VP8 nor VP9' : 'neither VP8 nor VP9'}). Try a smaller “Largest side”, or another browser.`,
     new Error(`no encoder for ${size.width}×${size.height}`));
 }
 

@@ -6,6 +6,8 @@
 // size. Only what a translated video needs (VP8 or VP9 video, Opus sound) is written.
 // The format: https://www.matroska.org/technical/elements.html and https://www.webmproject.org/docs/container/
 
+import { MATRIX, PRIMARIES, TRANSFER, opusPreSkip } from './media-codes.js';
+
 /** Element IDs, as their bytes read big-endian. */
 const ID = {
   EBML: 0x1a45dfa3,
@@ -58,11 +60,6 @@ const ID = {
   CueTrack: 0xf7,
   CueClusterPosition: 0xf1,
 };
-
-/** WebCodecs' colour space names → the codes of ISO/IEC 23091-4, which Matroska's Colour uses. */
-const MATRIX = { rgb: 0, bt709: 1, bt470bg: 5, smpte170m: 6, 'bt2020-ncl': 9 };
-const PRIMARIES = { bt709: 1, bt470bg: 5, smpte170m: 6, bt2020: 9, smpte432: 12 };
-const TRANSFER = { bt709: 1, smpte170m: 6, linear: 8, 'iec61966-2-1': 13, pq: 16, hlg: 18 };
 
 /** The Colour element of a VideoFrame colorSpace (its known parts; none known: null). */
 function colour(space) {
@@ -129,13 +126,8 @@ function simpleBlock(frame, track, relativeMs) {
   return element(ID.SimpleBlock, [header, frame.data]);
 }
 
-/** Opus's pre-skip (samples at 48 kHz to drop at the start), from its OpusHead. */
-function preSkip(opusHead) {
-  return opusHead && opusHead.length >= 12 ? opusHead[10] | (opusHead[11] << 8) : 0;
-}
-
 /** The track entry of the sound: Opus, with its OpusHead as the codec's private data. */
-function soundTrack({ sampleRate, channels, opusHead }) {
+function soundTrack({ sampleRate, channels, description: opusHead }) {
   return element(ID.TrackEntry, [
     uint(ID.TrackNumber, 2),
     uint(ID.TrackUID, 2),
@@ -143,7 +135,7 @@ function soundTrack({ sampleRate, channels, opusHead }) {
     uint(ID.FlagLacing, 0),
     text(ID.CodecID, 'A_OPUS'),
     ...(opusHead ? [element(ID.CodecPrivate, opusHead)] : []),
-    uint(ID.CodecDelay, Math.round(preSkip(opusHead) / 48000 * 1e9)), // ns
+    uint(ID.CodecDelay, Math.round(opusPreSkip(opusHead) / 48000 * 1e9)), // ns
     uint(ID.SeekPreRoll, 80_000_000), // 80 ms, as the Opus mapping asks
     element(ID.Audio, [float(ID.SamplingFrequency, sampleRate), uint(ID.Channels, channels)]),
   ]);
@@ -154,7 +146,7 @@ function soundTrack({ sampleRate, channels, opusHead }) {
  * decoding order, the first a key frame; `codec` as WebCodecs names it ('vp8', 'vp09…');
  * `frameDuration` in µs (the last frame's, and the track's default); `colorSpace` (a VideoFrame's:
  * matrix, range, transfer, primaries) is written as the track's Colour, for players that read it.
- * `sound` (optional): `{ sampleRate, channels, opusHead: Uint8Array | null, packets: [{ data, timestamp: µs }] }`.
+ * `sound` (optional): `{ sampleRate, channels, description: the OpusHead (Uint8Array) | null, packets: [{ data, timestamp: µs }] }`.
  */
 export function webmFile({ codec, width, height, colorSpace = null, frames, frameDuration, sound = null }) {
   if (frames.length === 0 || !frames[0].key) throw new Error('a WebM video starts with a key frame');

@@ -5,7 +5,7 @@
 
 import { chromium } from 'playwright-core';
 
-import { encodeNumbered, NUMBER_BITS, readNumbers, videoChunks } from './numbered-video.mjs';
+import { encodeNumbered, NUMBER_BITS, readNumbers, videoToDecode } from './numbered-video.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -138,9 +138,9 @@ export async function numberedVideo(page, { width, height, fps, seconds, keyEver
 }
 
 /**
- * The numbers (`numberedVideo`'s) that the frames of the WebM `bytes` show in their left `share`
- * of the width (1, or 1/2 for a video with the original beside), in order.
+ * The numbers (`numberedVideo`'s) that the frames of the WebM or MP4 `bytes` show in their left
+ * `share` of the width (1, or 1/2 for a video with the original beside), in order.
  */
 export function frameNumbers(page, bytes, { share = 1 } = {}) {
-  return page.evaluate(readNumbers, { chunks: videoChunks(bytes), share, bits: NUMBER_BITS });
+  return page.evaluate(readNumbers, { ...videoToDecode(bytes), share, bits: NUMBER_BITS });
 }

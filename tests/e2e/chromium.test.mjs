@@ -13,6 +13,7 @@ import {
 import {
   blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
+import { mp4Tracks } from './mp4-boxes.mjs';
 import { assertFramesAtTheirTimes } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 
@@ -834,7 +835,7 @@ describe('the web app in headless Chromium', () => {
     await noStorage.close();
   });
 
-  it('translates a video frame by frame into a WebM that plays, stops when asked, and explains a file that is not a video', SLOW, async () => {
+  it('translates a video frame by frame into an MP4 or a WebM that plays, stops when asked, and explains a file that is not a video', SLOW, async () => {
     const page = await openPage('?backend=cpu');
     await waitForEngine(page);
     const clip = join(OUTPUT, 'clip.webm');
@@ -855,10 +856,12 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '14-video');
     assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 2\d frames in /);
-    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 48 × 40, with sound$/);
-    const made = await downloadVideo(page, join(OUTPUT, 'clip-translated.webm'));
-    assert.equal(made.name, 'clip-tiny-a_to_b.webm');
-    assert.equal(made.bytes.subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
+    // An MP4 (the default; Chromium encodes H.264), its sound Opus (Chromium on Linux has no AAC encoder).
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.mp4: 2\.\d s at 10 frames per second, 48 × 40, with sound$/);
+    assert.equal(await page.textContent('#video-download'), 'Download video (MP4)');
+    const made = await downloadVideo(page, join(OUTPUT, 'clip-translated.mp4'));
+    assert.equal(made.name, 'clip-tiny-a_to_b.mp4');
+    assert.deepEqual(mp4Tracks(made.bytes).map(({ handler, entry }) => `${handler} ${entry.type}`), ['vide avc1', 'soun Opus'], 'an MP4: H.264 video, Opus sound');
     const heard = await soundOf(page, made.bytes);
     console.log(`video sound: ${heard.duration.toFixed(3)} s, ${heard.channels} channel(s), ${heard.frequency.toFixed(1)} Hz`);
     assert.ok(Math.abs(heard.duration - 2) < 0.35, `the sound lasts as long as the video: ${heard.duration} s`);
@@ -879,12 +882,18 @@ describe('the web app in headless Chromium', () => {
     assert.ok(original > 3 * translation, 'and not the original');
 
 
-    // The original beside the translation: twice as wide, the photo left, its translation right.
+    // The original beside the translation: twice as wide, the photo left, its translation right;
+    // saved as a WebM this time.
     await page.check('#video-beside');
     await page.selectOption('#video-fps', '5');
+    await page.selectOption('#video-format', 'webm');
     await page.setInputFiles('#video-file', clip);
     await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b-beside\.webm: 2\.\d s at 5 frames per second, 96 × 40 \(the original beside the translation\), with sound$/);
+    assert.equal(await page.textContent('#video-download'), 'Download video (WebM)');
+    const besideFile = await downloadVideo(page, join(OUTPUT, 'clip-beside.webm'));
+    assert.equal(besideFile.bytes.subarray(0, 4).toString('hex'), '1a45dfa3', 'a WebM (EBML) file');
+    assert.ok(Math.abs((await soundOf(page, besideFile.bytes)).frequency - 440) < 10, 'the WebM has the tone too');
     const pair = await playedFrame(page, 1.1);
     assert.deepEqual([pair.width, pair.height], [96, 40]);
     // Each half's rows, out of the 96-pixel-wide frame.
@@ -898,6 +907,7 @@ describe('the web app in headless Chromium', () => {
 
     // Stopped after a few frames: the video holds those.
     await page.selectOption('#video-fps', '30');
+    await page.selectOption('#video-format', 'mp4');
     await page.setInputFiles('#video-file', clip);
     await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
     await page.focus('#video-stop');
@@ -908,10 +918,10 @@ describe('the web app in headless Chromium', () => {
     assert.ok(stopped, await page.textContent('#status-text'));
     assert.ok(Number(stopped[1]) < Number(stopped[2]));
     assert.match(await page.textContent('#video-caption'), new RegExp(`: ${(Number(stopped[1]) / 30).toFixed(1)} s at 30 frames per second`));
-    const cut = await soundOf(page, (await downloadVideo(page, join(OUTPUT, 'clip-stopped.webm'))).bytes);
+    const cut = await soundOf(page, (await downloadVideo(page, join(OUTPUT, 'clip-stopped.mp4'))).bytes);
     assert.ok(Math.abs(cut.duration - Number(stopped[1]) / 30) < 0.1, `the sound is cut with the video: ${cut.duration} s for ${stopped[1]} frames`);
     assert.equal(await page.isHidden('#video-stop'), true);
-    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('unpaired.settings')).videoFps), 30, 'the frame rate is kept');
+    assert.deepEqual(await page.evaluate(() => { const { videoFps, videoFormat } = JSON.parse(localStorage.getItem('unpaired.settings')); return { videoFps, videoFormat }; }), { videoFps: 30, videoFormat: 'mp4' }, 'the frame rate and the format are kept');
 
     // Not a video; then a video given to the photos.
     const notes = join(OUTPUT, 'notes.mp4');
@@ -926,7 +936,7 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#file', [clip]);
     await page.waitForFunction(() => document.body.dataset.mode === 'video' && document.body.dataset.video === 'done', null, SLOW);
     assert.equal(await page.isVisible('#video-panel'), true);
-    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: /);
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.mp4: /);
     await page.close();
   });
 
@@ -942,12 +952,14 @@ describe('the web app in headless Chromium', () => {
     const clip = await numberedVideo(page, { width: 1280, height: 720, fps: 30, seconds: 3 });
     await page.click('#mode-video');
     await page.check('#video-beside'); // the original, numbers and all, on the left
-    for (const fps of [15, 30]) {
+    for (const [fps, format] of [[15, 'webm'], [30, 'mp4']]) {
       await page.selectOption('#video-fps', String(fps));
+      await page.selectOption('#video-format', format);
       await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
       await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
       assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
-      const made = await downloadVideo(page, join(OUTPUT, `numbered-${fps}.webm`));
+      const made = await downloadVideo(page, join(OUTPUT, `numbered-${fps}.${format}`));
+      assert.equal(made.name, `numbered-tiny-a_to_b-beside.${format}`);
       assertFramesAtTheirTimes(await frameNumbers(page, made.bytes, { share: 0.5 }), { fps, sourceFps: 30, seconds: 3 });
       assert.doesNotMatch(await page.textContent('#status-text'), /no new picture/);
     }

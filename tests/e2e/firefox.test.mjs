@@ -185,7 +185,9 @@ describe('the web app in headless Firefox', () => {
     await firefox.waitFor("return ['done', 'stopped', 'error'].includes(document.body.dataset.video)");
     const outcome = await firefox.execute("return [document.body.dataset.video, document.getElementById('alert-text').textContent, document.getElementById('alert-details').textContent, document.getElementById('video-caption').textContent]");
     assert.equal(outcome[0], 'done', `${outcome[1]} ${outcome[2]}`);
-    assert.match(outcome[3], /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 64 × 48, with sound \(mono\)$/, "Firefox's fake microphone is mono");
+    assert.match(outcome[3], /^clip-tiny-a_to_b\.webm: 2\.\d s at 10 frames per second, 64 × 48, with sound \(mono\); a WebM: this browser cannot encode H\.264, which an MP4 needs$/,
+      "Firefox's fake microphone is mono; this Firefox encodes no H.264 (Debian's has no OpenH264), so the MP4 asked for (the default) is a WebM, and the caption says so");
+    assert.equal(await firefox.execute("return document.getElementById('video-download').textContent"), 'Download video (WebM)');
     const heard = await firefox.execute(`return (async () => {
       const audio = await new OfflineAudioContext(1, 1, 48000).decodeAudioData(await window.madeVideo.arrayBuffer());
       return { duration: audio.duration, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };

@@ -1,5 +1,5 @@
 // Time to translate a video in headless Chromium through the page's Video mode, end to end (taking
-// each frame, scale, translate, YUV, encode, WebM): a synthetic clip (moving shapes over a
+// each frame, scale, translate, YUV, encode, MP4 or WebM): a synthetic clip (moving shapes over a
 // gradient, with a tone) is recorded in the page, or with `--key-frames first` made there with one
 // key frame only (numbered-video.mjs, 30 frames a second, no sound: a camera's long stretches
 // between key frames), then translated once per backend. Prints one JSON line per
@@ -8,6 +8,7 @@
 //   node tests/e2e/measure-video.mjs                  # www/models' default model, 640×360, 4 s at 15 fps, largest side 256
 //   node tests/e2e/measure-video.mjs --size 1280x720 --seconds 4 --fps 15 --max-side 512 --backends cpu,webgpu
 //   node tests/e2e/measure-video.mjs --size 1280x720 --seconds 6 --key-frames first
+//   node tests/e2e/measure-video.mjs --formats mp4,webm   # the two files the page makes (H.264 / VP8), one after the other
 //
 // Chromium's WebGPU here is SwiftShader (software Vulkan on the CPU): its numbers say how the page
 // behaves without a GPU driver, not how fast a real GPU is.
@@ -25,6 +26,7 @@ const { values: options } = parseArgs({
     'max-side': { type: 'string', default: '256' },
     backends: { type: 'string', default: 'cpu' },
     'key-frames': { type: 'string', default: 'recorded' },
+    formats: { type: 'string', default: 'mp4' },
   },
 });
 const [width, height] = options.size.split('x').map(Number);
@@ -32,7 +34,7 @@ const [width, height] = options.size.split('x').map(Number);
 const server = await startServer({ models: options.models });
 const browser = await launchChromium();
 try {
-  for (const backend of options.backends.split(',')) {
+  for (const backend of options.backends.split(',')) for (const format of options.formats.split(',')) {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.url}?backend=${backend}&maxSide=${options['max-side']}`);
     const state = await waitForEngine(page);
@@ -42,6 +44,7 @@ try {
       : await recordVideo(page, { width, height, seconds: Number(options.seconds) });
     await page.click('#mode-video');
     await page.selectOption('#video-fps', options.fps);
+    await page.selectOption('#video-format', format);
     const started = Date.now();
     await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
     await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, { timeout: 3_600_000 });
@@ -60,6 +63,7 @@ try {
       key_frames: options['key-frames'],
       max_side: Number(options['max-side']),
       fps: Number(options.fps),
+      format,
       frames,
       total_s: Number(seconds.toFixed(2)),
       ms_per_frame: Number((seconds * 1000 / frames).toFixed(1)),

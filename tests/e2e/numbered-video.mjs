@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 
 import { videoBlocks } from './ebml.mjs';
+import { bodyOf, findBox, mp4Tracks } from './mp4-boxes.mjs';
 
 /** How many stripes a frame's number takes: in binary, most significant first. */
 export const NUMBER_BITS = 8;
@@ -69,10 +70,28 @@ export function videoChunks(bytes) {
 }
 
 /**
- * In the page: the numbers (`encodeNumbered`'s) that the frames `chunks` (`videoChunks`) show in
- * their left `share` of the width (1, or 1/2 for a video with the original beside), in order.
+ * What `readNumbers` takes to decode a video made by the page, a WebM (VP8) or an MP4 (H.264,
+ * described by its avcC): `{ codec, description (base64) | null, chunks }`.
  */
-export async function readNumbers({ chunks, share, bits }) {
+export function videoToDecode(bytes) {
+  const file = Uint8Array.from(bytes);
+  if (String.fromCharCode(...file.subarray(4, 8)) !== 'ftyp') return { codec: 'vp8', description: null, chunks: videoChunks(bytes) };
+  const video = mp4Tracks(file).find((track) => track.handler === 'vide');
+  const avcC = bodyOf(file, findBox([video.entry], 'avcC'));
+  const hex = (byte) => byte.toString(16).padStart(2, '0');
+  return {
+    codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`,
+    description: Buffer.from(avcC).toString('base64'),
+    chunks: video.samples.map(({ show, key, data }) => ({ time: (show / video.timescale) * 1000, key, data: Buffer.from(data).toString('base64') })),
+  };
+}
+
+/**
+ * In the page: the numbers (`encodeNumbered`'s) that the frames `chunks` (`videoChunks`, or
+ * `videoToDecode`'s with its `codec` and `description`) show in their left `share` of the width
+ * (1, or 1/2 for a video with the original beside), in order.
+ */
+export async function readNumbers({ chunks, share, bits, codec = 'vp8', description = null }) {
   const numbers = [];
   let failure = null;
   let context = null;
@@ -96,7 +115,7 @@ export async function readNumbers({ chunks, share, bits }) {
     },
     error: (error) => { failure = error; },
   });
-  decoder.configure({ codec: 'vp8' });
+  decoder.configure({ codec, ...(description ? { description: Uint8Array.from(atob(description), (c) => c.charCodeAt(0)) } : {}) });
   for (const { time, key, data } of chunks) {
     decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: time * 1000, data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }));
   }

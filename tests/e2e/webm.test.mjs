@@ -96,7 +96,7 @@ describe('webm.js', () => {
   it('adds the sound as an Opus track, its packets interleaved with the frames by time', () => {
     const opusHead = Uint8Array.from([...new TextEncoder().encode('OpusHead'), 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0]); // pre-skip 312
     const packets = [0, 150_000, 300_000, 450_000].map((timestamp, index) => ({ data: Uint8Array.from([9, index]), timestamp }));
-    const withSound = webmFile({ codec: 'vp8', width: 48, height: 40, frames, frameDuration: 100_000, sound: { sampleRate: 48_000, channels: 2, opusHead, packets } });
+    const withSound = webmFile({ codec: 'vp8', width: 48, height: 40, frames, frameDuration: 100_000, sound: { sampleRate: 48_000, channels: 2, description: opusHead, packets } });
     const segment = elements(withSound)[1];
     const [video, audio] = children(withSound, child(withSound, segment, 0x1654ae6b));
     assert.equal(uint(child(withSound, video, 0xd7)), 1);
