@@ -34,6 +34,7 @@ const APP_FILES = [
   'translator-worker.js',
   'video-frames.js',
   'video-mode.js',
+  'video-writer.js',
   'webm.js',
   'yuv.js',
   'zip.js',

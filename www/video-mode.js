@@ -1,36 +1,18 @@
 // Videos: a video file (chosen or dropped) translated frame by frame into a new video. The browser
 // plays the file; each frame is taken at its time (at the frame rate chosen: video-frames.js plays
-// or seeks there), scaled to the largest side, translated, turned into BT.601 YUV (yuv.js: the
-// colours every player assumes) and encoded with WebCodecs' VideoEncoder: H.264 for an MP4 (what
-// phones, Safari and messaging apps play), VP8 (else VP9) for a WebM, as chosen; an MP4 this
-// browser cannot encode is made a WebM, and the caption says so. The sound is decoded by Web
-// Audio and encoded with AudioEncoder (AAC where the browser has it, else Opus), cut to the frames
-// made. mp4.js or webm.js writes both into the file, shown in a player and offered for download.
-// "Stop" ends the video at the frames done so far. Nothing leaves the machine.
+// or seeks there), scaled to the largest side, translated and given to video-writer.js, which
+// encodes it for an MP4 or a WebM, as chosen. The sound is decoded by Web Audio and encoded there
+// too, cut to the frames made. The file is shown in a player and offered for download. "Stop"
+// ends the video at the frames done so far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, resultName } from './images.js';
 import { formatMs } from './status.js';
 import { FrameStepper, mediaEvent, seek } from './video-frames.js';
-import { mp4Parts } from './mp4.js';
-import { webmFile } from './webm.js';
-import { I420_COLOR_SPACE, i420 } from './yuv.js';
+import { canMakeVideos, CONTAINERS, encodeSound, SOUND_RATE, VideoWriter } from './video-writer.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** WebM's codecs, in order: VP8 plays everywhere WebM does; VP9 where VP8 cannot be encoded. */
-const WEBM_CODECS = ['vp8', 'vp09.00.10.08'];
-/** H.264 profiles tried for an MP4, best first: High, Main, Constrained Baseline (profile_idc and constraint byte). */
-const H264_PROFILES = ['6400', '4d00', '42e0'];
-/**
- * H.264 levels (ITU-T H.264 Table A-1): level_idc, the most macroblocks a frame and a second may
- * have. The lowest that holds the frames is asked for; larger frames than 5.2 allows: no MP4.
- */
-const H264_LEVELS = [[30, 1620, 40_500], [31, 3600, 108_000], [32, 5120, 216_000], [40, 8192, 245_760], [42, 8704, 522_240], [50, 22_080, 589_824], [51, 36_864, 983_040], [52, 36_864, 2_073_600]];
-/** How each container is offered: its MIME type and the name the download button gives it. */
-const CONTAINERS = { mp4: { type: 'video/mp4', label: 'MP4' }, webm: { type: 'video/webm', label: 'WebM' } };
-/** A key frame every this many seconds (a cluster each, so players seek quickly). */
-const KEY_FRAME_SECONDS = 2;
 /**
  * Sound is kept for files up to this size (its decoding reads the whole file into memory, which
  * a phone's tab may not have)…
@@ -40,11 +22,6 @@ const SOUND_MAX_BYTES = 256 << 20;
 const SOUND_MAX_SECONDS = 10 * 60;
 /** A picture that ends more than this (seconds) before the last frame taken is said to end there. */
 const PICTURE_END_SLACK = 1;
-/** Opus works at 48 kHz. */
-const SOUND_RATE = 48_000;
-
-/** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
-const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
 
 /** "clip.mov" → "clip-horse2zebra-a_to_b.mp4" ("…-a_to_b-beside.webm" with the original beside, as a WebM). */
 const videoName = (sourceName, modelName, direction, beside, container) =>
@@ -154,10 +131,8 @@ export class VideoMode {
       const result = await this.frames(video, name, duration);
       this.status.busy(`Adding the sound of “${name}”…`);
       const kept = await encodeSound(await sound, result.done / result.fps, result.container);
-      result.sound = kept.sound;
       result.soundNote = kept.note;
-      const parts = result.container === 'mp4' ? mp4Parts(result) : [webmFile(result)];
-      const blob = new Blob(parts, { type: CONTAINERS[result.container].type });
+      const blob = result.writer.file(Math.round(1e6 / result.fps), kept.sound);
       this.show(blob, videoName(name, result.modelName, result.direction, result.beside, result.container), result, name);
       if (result.failure) {
         this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
@@ -192,24 +167,16 @@ export class VideoMode {
   }
 
   /**
-   * Takes each frame, translates and encodes it; resolves to what `mp4Parts` or `webmFile` (as
-   * `container` says) takes, plus counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
+   * Takes each frame, translates and encodes it; resolves to the `writer` holding them, and
+   * counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
    */
   async frames(video, name, duration) {
     const { direction, maxSide, modelName } = this.settings();
     const fps = Number(this.fps.value);
     const beside = this.beside.checked; // the original left of the translation
-    const format = this.format.value;
+    const writer = new VideoWriter({ format: this.format.value, fps, source: `“${name}”` });
     const times = frameTimes(duration, fps);
     const frameDuration = Math.round(1e6 / fps);
-    const chunks = [];
-    let encoder = null;
-    let codec = null;
-    let container = null;
-    let formatNote = '';
-    let description = null; // H.264's avcC, from the encoder
-    let encoderError = null;
-    let size = null;
     let failure = null;
     let done = 0;
     const started = performance.now();
@@ -228,38 +195,16 @@ export class VideoMode {
       try {
         const input = await stepper.frameAt(time, () => drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
         const { image } = await translateFrame(this.engine, input, direction, maxSide);
-        // Even sides: what every encoder takes; an odd last row or column is left out.
         const across = beside ? input.width + image.width : image.width;
-        const even = { width: across - (across % 2), height: image.height - (image.height % 2) };
-        if (!encoder) {
-          size = even;
-          ({ encoder, codec, container, note: formatNote } = await makeEncoder(size, fps, format, (chunk, metadata) => {
-            const given = metadata?.decoderConfig?.description;
-            if (given && !description) description = copyOf(given);
-            chunks.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, key: chunk.type === 'key' });
-          }, (error) => { encoderError = error; }));
-          this.frame.width = size.width;
-          this.frame.height = size.height;
-        } else if (even.width !== size.width || even.height !== size.height) {
-          throw new FriendlyError('video-size', `The frames of “${name}” changed size, so they cannot be one video.`,
-            new Error(`${image.width}×${image.height} after ${size.width}×${size.height}`));
-        }
-        // The canvas clips an odd row or column.
+        if (this.frame.width !== across || this.frame.height !== image.height) Object.assign(this.frame, { width: across, height: image.height });
         if (beside) context.putImageData(input, 0, 0);
         context.putImageData(image, beside ? input.width : 0, 0);
-        const pixels = beside ? context.getImageData(0, 0, size.width, size.height) : image;
-        const frame = new VideoFrame(i420(pixels.data, pixels.width, size.width, size.height), {
-          format: 'I420', codedWidth: size.width, codedHeight: size.height, timestamp: index * frameDuration, duration: frameDuration, colorSpace: I420_COLOR_SPACE,
-        });
-        try {
-          encoder.encode(frame, { keyFrame: index % Math.max(1, Math.round(fps * KEY_FRAME_SECONDS)) === 0 });
-        } finally {
-          frame.close();
-        }
-        if (encoderError) throw encodingError(encoderError);
-        while (encoder.encodeQueueSize > 2 && encoder.state === 'configured' && !encoderError) await dequeued(encoder);
+        await writer.add(beside ? context.getImageData(0, 0, across, image.height) : image, index * frameDuration);
       } catch (error) {
-        if (done === 0 || encoderError) throw error;
+        if (done === 0 || writer.broken) {
+          writer.close();
+          throw error;
+        }
         failure = error;
         break;
       }
@@ -272,16 +217,13 @@ export class VideoMode {
     // short, or one whose sound outlasts its picture), which a person should hear about.
     const pictureEnd = stepper.pictureEnd();
     const held = done > 0 && times[done - 1] - pictureEnd > PICTURE_END_SLACK ? pictureEnd : null;
-    if (done === 0) throw new Cancelled();
-    try {
-      await encoder.flush();
-    } catch (error) {
-      throw encodingError(encoderError ?? error);
-    } finally {
-      encoder.close();
+    if (done === 0) {
+      writer.close();
+      throw new Cancelled();
     }
+    await writer.end();
     return {
-      codec, container, formatNote, description, ...size, colorSpace: I420_COLOR_SPACE, frames: chunks, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
+      writer, container: writer.container, formatNote: writer.formatNote, ...writer.size, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
     };
   }
 
@@ -322,76 +264,6 @@ async function soundOf(file, duration) {
   }
 }
 
-/**
- * The sound codecs of each container, best first (WebCodecs' name, and mp4.js's): an MP4 takes
- * AAC, which every player knows, where the browser encodes it (Safari, Chrome on Windows and
- * macOS), else Opus; a WebM takes Opus.
- */
-const SOUND_CODECS = { mp4: [['mp4a.40.2', 'aac'], ['opus', 'opus']], webm: [['opus', 'opus']] };
-
-/**
- * The first `seconds` of a decoded sound encoded (mono or stereo) for `container` (mp4.js's or
- * webm.js's `sound`); a sound that cannot be encoded leaves the video without one, which `note` says.
- */
-async function encodeSound({ buffer, note }, seconds, container) {
-  if (!buffer) return { sound: null, note };
-  const channels = Math.min(2, buffer.numberOfChannels);
-  try {
-    let config = null;
-    let codec = null;
-    for (const [name, short] of SOUND_CODECS[container]) {
-      const candidate = { codec: name, sampleRate: SOUND_RATE, numberOfChannels: channels, bitrate: 64_000 * channels };
-      if (await supports(AudioEncoder, candidate)) {
-        [config, codec] = [candidate, short];
-        break;
-      }
-    }
-    if (!config) return { sound: null, note: `no sound (this browser cannot encode ${container === 'mp4' ? 'AAC or Opus' : 'Opus'})` };
-    const packets = [];
-    let description = null; // AAC's AudioSpecificConfig, Opus's OpusHead
-    let failure = null;
-    const encoder = new AudioEncoder({
-      output: (chunk, metadata) => {
-        const given = metadata?.decoderConfig?.description;
-        if (given && !description) description = copyOf(given);
-        packets.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, duration: chunk.duration ?? undefined });
-      },
-      error: (error) => { failure = error; },
-    });
-    encoder.configure(config);
-    const frames = Math.min(buffer.length, Math.round(seconds * SOUND_RATE));
-    for (let start = 0; start < frames; start += SOUND_RATE) {
-      const length = Math.min(SOUND_RATE, frames - start);
-      const planes = new Float32Array(length * channels);
-      for (let channel = 0; channel < channels; channel++) planes.set(buffer.getChannelData(channel).subarray(start, start + length), channel * length);
-      const data = new AudioData({ format: 'f32-planar', sampleRate: SOUND_RATE, numberOfFrames: length, numberOfChannels: channels, timestamp: Math.round(start / SOUND_RATE * 1e6), data: planes });
-      encoder.encode(data);
-      data.close();
-    }
-    await encoder.flush();
-    encoder.close();
-    if (failure) throw failure;
-    if (packets.length === 0) return { sound: null, note: 'no sound' };
-    return { sound: { codec, sampleRate: SOUND_RATE, channels, description, bitrate: config.bitrate, packets }, note: channels === 1 ? 'with sound (mono)' : 'with sound' };
-  } catch (error) {
-    console.info('Unpaired: the sound could not be encoded', error);
-    return { sound: null, note: 'no sound (it could not be encoded here)' };
-  }
-}
-
-/** A codec's description (a BufferSource), copied. */
-function copyOf(description) {
-  const view = ArrayBuffer.isView(description) ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength) : new Uint8Array(description);
-  return view.slice();
-}
-
-/** The bytes of an encoded chunk (video or sound), copied out of the encoder. */
-function bytesOf(chunk) {
-  const data = new Uint8Array(chunk.byteLength);
-  chunk.copyTo(data);
-  return data;
-}
-
 /** Translates one frame; a translator restarted meanwhile (another backend chosen) gets it again. */
 async function translateFrame(engine, input, direction, maxSide) {
   for (let attempt = 0; ; attempt++) {
@@ -401,67 +273,6 @@ async function translateFrame(engine, input, direction, maxSide) {
       if (!(error instanceof Cancelled) || attempt >= 2) throw error;
     }
   }
-}
-
-/** Whether `Encoder` (VideoEncoder or AudioEncoder) takes `config` (a config it cannot even read: no). */
-async function supports(Encoder, config) {
-  try {
-    return (await Encoder.isConfigSupported(config)).supported === true;
-  } catch {
-    return false;
-  }
-}
-
-/** The H.264 codec strings for frames of `size` at `fps`, best profile first; none when too large for any level. */
-function h264Codecs({ width, height }, fps) {
-  const macroblocks = Math.ceil(width / 16) * Math.ceil(height / 16);
-  const level = H264_LEVELS.find(([, frame, second]) => macroblocks <= frame && macroblocks * fps <= second
-    && Math.max(Math.ceil(width / 16), Math.ceil(height / 16)) <= Math.sqrt(8 * frame));
-  return level ? H264_PROFILES.map((profile) => `avc1.${profile}${level[0].toString(16).padStart(2, '0')}`) : [];
-}
-
-/**
- * A VideoEncoder for frames of `size`: H.264 for an MP4 (`format` 'mp4') where this browser
- * encodes it, else VP8 or VP9 for a WebM, with `note` saying why a WebM when an MP4 was asked for.
- */
-async function makeEncoder(size, fps, format, output, error) {
-  const base = { ...size, framerate: fps, bitrate: Math.max(1_000_000, size.width * size.height * fps * 0.4), latencyMode: 'quality' };
-  const tries = [
-    ...(format === 'mp4' ? h264Codecs(size, fps).map((codec) => ({ container: 'mp4', config: { ...base, codec, avc: { format: 'avc' } } })) : []),
-    ...WEBM_CODECS.map((codec) => ({ container: 'webm', config: { ...base, codec } })),
-  ];
-  for (const { container, config } of tries) {
-    if (!(await supports(VideoEncoder, config))) continue;
-    const encoder = new VideoEncoder({ output, error });
-    encoder.configure(config);
-    const note = format !== 'mp4' || container === 'mp4' ? ''
-      : h264Codecs(size, fps).length ? 'a WebM: this browser cannot encode H.264, which an MP4 needs'
-        : 'a WebM: frames this large are beyond H.264, which an MP4 needs';
-    return { encoder, codec: config.codec, container, note };
-  }
-  throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (${format === 'mp4' ? 'neither H.264 nor VP8 nor VP9' : 'neither VP8 nor VP9'}). Try a smaller “Largest side”, or another browser.`,
-    new Error(`no encoder for ${size.width}×${size.height}`));
-}
-
-/**
- * Resolves once `encoder` has taken a frame off its queue: its `dequeue` event where it has one,
- * for a tab in the background runs timers at most once a second (and Chromium's, after five
- * minutes hidden, once a minute), which would hold every frame; else, and at the latest, in a while.
- */
-function dequeued(encoder) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, 'ondequeue' in encoder ? 1_000 : 5);
-    function done() {
-      clearTimeout(timer);
-      encoder.removeEventListener('dequeue', done);
-      resolve();
-    }
-    encoder.addEventListener('dequeue', done);
-  });
-}
-
-function encodingError(error) {
-  return new FriendlyError('video-encode', 'The translated frames could not be made into a video. Try a smaller “Largest side”, or another browser.', error);
 }
 
 /** Loads `url` into `video` until its size is known; a file it cannot play is said plainly. */
