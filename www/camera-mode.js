@@ -1,22 +1,29 @@
 // The camera: frames translated one after another for as long as the camera mode is open, with a
 // frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
 // mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
-// mirrored at first), pause, and a snapshot (downloaded, and added to the photos' list). Leaving the mode
-// switches the camera off.
+// mirrored at first), pause, a snapshot (downloaded, and added to the photos' list), and a
+// recording of the translation as shown (video-writer.js: an MP4 or a WebM, as "Save as" in Video
+// says; each frame lasts until the next is translated, paused time left out), downloaded when it
+// stops. Leaving the mode switches the camera off, and a recording under way is saved first.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
 import { formatMs } from './status.js';
+import { canMakeVideos, VideoWriter } from './video-writer.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** How many recent frames the rate is measured over. */
 const RATE_WINDOW = 10;
+/** The frame rate a recording's encoder plans for (the camera's frames come as fast as they are translated, at most this). */
+const RECORD_FPS = 30;
+/** A recording stops, and is saved, at this length (seconds): the encoded video is held in the tab's memory. */
+const RECORD_MAX_SECONDS = 10 * 60;
 
 export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string },
+   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm' },
    *           onMirrorChange: (key: 'mirror' | 'mirrorBack', mirror: boolean) => void,
    *           onCameraChange: (deviceId: string) => void,
    *           onSnapshot: (entry: { name: string, modelName: string, direction: string }, input: HTMLCanvasElement, output: HTMLCanvasElement) => { output: Promise<Blob> } }} options
@@ -41,6 +48,11 @@ export class CameraMode {
     this.wake = null;
     this.frames = 0;
     this.times = [];
+    this.recordButton = $('camera-record');
+    this.recordTime = $('camera-record-time');
+    this.recordCanvas = document.createElement('canvas');
+    this.recording = null; // { writer, name, started, pausedMs, pausedAt, last, timer }
+    this.saving = null; // the recording being saved (a Promise)
 
     this.showMirror();
     this.mirror.addEventListener('change', () => {
@@ -49,6 +61,14 @@ export class CameraMode {
     });
     this.pauseButton.addEventListener('click', () => this.setPaused(!this.paused));
     $('snapshot').addEventListener('click', () => this.snapshot());
+    this.recordButton.hidden = !canMakeVideos();
+    this.recordButton.addEventListener('click', () => (this.recording ? this.stopRecording() : this.startRecording()));
+    // Closing or reloading the page while recording would lose the recording: the browser asks first.
+    window.addEventListener('beforeunload', (event) => {
+      if (!this.recording && !this.saving) return;
+      event.preventDefault();
+      event.returnValue = '';
+    });
     this.sources.addEventListener('change', () => this.switchTo(this.sources.value));
     // A camera plugged in or out while the mode is open.
     navigator.mediaDevices?.addEventListener?.('devicechange', () => {
@@ -112,6 +132,7 @@ export class CameraMode {
       return false;
     }
     this.stream = stream;
+    this.recordButton.disabled = false;
     this.showMirror();
     document.body.dataset.camera = 'on';
     this.video.srcObject = stream;
@@ -165,19 +186,27 @@ export class CameraMode {
     this.choice.hidden = cameras.length < 2;
   }
 
-  /** Switches the camera off; `quiet` when another one is about to start. */
+  /** Switches the camera off; `quiet` when another one is about to start. A recording is saved. */
   stop({ quiet = false } = {}) {
-    if (this.stream && !quiet) this.status.say('The camera is off.');
+    if (this.recording) this.stopRecording();
+    else if (this.stream && !quiet) this.status.say('The camera is off.');
     this.session += 1;
     if (this.wake) this.wake();
     if (this.stream) stopTracks(this.stream);
     this.stream = null;
+    this.recordButton.disabled = true;
     this.video.pause();
     this.video.srcObject = null;
     document.body.dataset.camera = 'off';
   }
 
   setPaused(paused) {
+    const recording = this.recording;
+    if (recording && paused && recording.pausedAt === null) recording.pausedAt = performance.now();
+    if (recording && !paused && recording.pausedAt !== null) {
+      recording.pausedMs += performance.now() - recording.pausedAt;
+      recording.pausedAt = null;
+    }
     this.paused = paused;
     this.pauseButton.setAttribute('aria-pressed', String(paused));
     this.pauseButton.textContent = paused ? 'Resume' : 'Pause';
@@ -217,6 +246,7 @@ export class CameraMode {
       paint(this.compare.input, input);
       paint(this.compare.output, result.image);
       this.countFrame(result.ms);
+      if (this.recording) await this.record();
     }
   }
 
@@ -237,6 +267,108 @@ export class CameraMode {
 
   showRate(text) {
     this.rate.textContent = text;
+  }
+
+  /**
+   * Starts recording the translation as it is shown (mirrored or not), from the next frame
+   * translated: as "Save as" in Video says (MP4, else WebM).
+   */
+  startRecording() {
+    if (!this.running || this.recording || this.saving) return;
+    const { modelName, direction, videoFormat } = this.settings();
+    const now = performance.now();
+    this.recording = {
+      writer: new VideoWriter({ format: videoFormat, fps: RECORD_FPS, source: 'the camera', steady: false }),
+      stem: `camera-${fileStamp()}`,
+      modelName,
+      direction,
+      started: now,
+      pausedMs: 0,
+      pausedAt: this.paused ? now : null,
+      last: null, // the last frame's time (µs)
+      timer: setInterval(() => this.showRecordTime(), 250),
+    };
+    this.recordButton.textContent = 'Stop recording';
+    this.recordButton.setAttribute('aria-pressed', 'true');
+    this.recordTime.hidden = false;
+    this.showRecordTime();
+    document.body.dataset.recording = 'on';
+    this.status.say('Recording the translation: “Stop recording” saves it as a video.');
+  }
+
+  /** The recording's own clock in µs: the time since it started, paused time left out. */
+  recordClock(recording, now = performance.now()) {
+    const paused = recording.pausedMs + (recording.pausedAt !== null ? now - recording.pausedAt : 0);
+    return Math.max(0, Math.round((now - recording.started - paused) * 1000));
+  }
+
+  showRecordTime() {
+    if (!this.recording) return;
+    const seconds = Math.floor(this.recordClock(this.recording) / 1e6);
+    this.recordTime.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  }
+
+  /** Adds the translated frame on screen (as shown: mirrored or not) to the recording. */
+  async record() {
+    const recording = this.recording;
+    const timestamp = this.recordClock(recording);
+    if (recording.last !== null && timestamp <= recording.last) return;
+    const output = this.compare.output;
+    const canvas = this.recordCanvas;
+    if (canvas.width !== output.width || canvas.height !== output.height) Object.assign(canvas, { width: output.width, height: output.height });
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.setTransform(this.mirror.checked ? -1 : 1, 0, 0, 1, this.mirror.checked ? output.width : 0, 0);
+    context.drawImage(output, 0, 0);
+    recording.last = timestamp;
+    try {
+      await recording.writer.add(context.getImageData(0, 0, canvas.width, canvas.height), timestamp);
+    } catch (error) {
+      if (this.recording === recording) this.stopRecording(error);
+      return;
+    }
+    if (timestamp >= RECORD_MAX_SECONDS * 1e6 && this.recording === recording) {
+      this.stopRecording(new FriendlyError('record-long', `The recording stopped at ${RECORD_MAX_SECONDS / 60} minutes, the longest this page holds in memory.`, new Error(`${timestamp} µs`)));
+    }
+  }
+
+  /**
+   * Ends the recording and saves it (downloaded); `reason` (an error) says why it ended before
+   * "Stop recording" was pressed. Resolves once it is saved.
+   */
+  stopRecording(reason = null) {
+    const recording = this.recording;
+    if (!recording) return this.saving;
+    this.recording = null;
+    clearInterval(recording.timer);
+    const end = this.recordClock(recording);
+    this.recordButton.textContent = 'Record';
+    this.recordButton.setAttribute('aria-pressed', 'false');
+    this.recordTime.hidden = true;
+    document.body.dataset.recording = 'saving';
+    this.saving = this.saveRecording(recording, end, reason).finally(() => {
+      this.saving = null;
+      document.body.dataset.recording = 'off';
+    });
+    return this.saving;
+  }
+
+  async saveRecording({ writer, stem, modelName, direction, last }, end, reason) {
+    if (last === null || writer.added === 0) {
+      writer.close();
+      this.status.say('The recording ended before its first frame: there is nothing to save.');
+      return;
+    }
+    try {
+      await writer.end();
+      const name = resultName(stem, modelName, direction, { extension: writer.container });
+      // The last frame lasts until the recording ended (at least a millisecond).
+      download(writer.file(Math.max(1000, end - last)), name);
+      const saved = `The recording is saved: ${name} (${(Math.max(end, last + 1000) / 1e6).toFixed(1)} s, ${writer.added} frame${writer.added === 1 ? '' : 's'}, no sound${writer.formatNote ? `; ${writer.formatNote}` : ''}).`;
+      if (reason) this.status.error(reason, 'The recording stopped early.', 'camera');
+      this.status.say(saved);
+    } catch (error) {
+      this.status.error(error, 'The recording could not be saved.', 'camera');
+    }
   }
 
   /**

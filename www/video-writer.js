@@ -33,14 +33,16 @@ export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof 
 
 export class VideoWriter {
   /**
-   * @param {{ format: 'mp4' | 'webm', fps: number, source: string }} options `fps`: the rate the
-   *   encoder plans for (frames may come at any time); `source`: what the frames are of, for
-   *   sentences ("“clip.mov”", "the camera").
+   * @param {{ format: 'mp4' | 'webm', fps: number, source: string, steady?: boolean }} options
+   *   `fps`: the rate the encoder plans for; `steady`: whether frames come at that rate (a file's)
+   *   or at any time (the camera's, as fast as they are translated); `source`: what the frames
+   *   are of, for sentences ("“clip.mov”", "the camera").
    */
-  constructor({ format, fps, source }) {
+  constructor({ format, fps, source, steady = true }) {
     this.format = format;
     this.fps = fps;
     this.source = source;
+    this.steady = steady;
     this.encoder = null;
     this.codec = null;
     this.container = null; // 'mp4' or 'webm', once the first frame has chosen the encoder
@@ -50,6 +52,7 @@ export class VideoWriter {
     this.chunks = [];
     this.lastKey = -Infinity;
     this.added = 0; // frames given to the encoder
+    this.pending = null; // the `add` under way, which `end` waits for
     this.error = null; // the encoder's own failure: the video cannot be finished
   }
 
@@ -64,7 +67,13 @@ export class VideoWriter {
    * column is left out); a frame of another size is refused. Resolves once the encoder has room
    * for the next frame.
    */
-  async add(pixels, timestamp) {
+  add(pixels, timestamp) {
+    const adding = this.encode(pixels, timestamp);
+    this.pending = adding.catch(() => {});
+    return adding;
+  }
+
+  async encode(pixels, timestamp) {
     const even = { width: pixels.width - (pixels.width % 2), height: pixels.height - (pixels.height % 2) };
     if (!this.encoder) {
       this.size = even;
@@ -97,6 +106,7 @@ export class VideoWriter {
 
   /** Encodes the frames still queued and closes the encoder; a failure is said (`video-encode`). */
   async end() {
+    await this.pending;
     if (!this.encoder || this.encoder.state === 'closed') return;
     try {
       await this.encoder.flush();
@@ -119,7 +129,7 @@ export class VideoWriter {
    */
   file(lastDuration, sound = null) {
     const video = {
-      codec: this.codec, description: this.description, ...this.size, colorSpace: I420_COLOR_SPACE, frames: this.chunks, frameDuration: lastDuration, sound,
+      codec: this.codec, description: this.description, ...this.size, colorSpace: I420_COLOR_SPACE, frames: this.chunks, frameDuration: lastDuration, steady: this.steady, sound,
     };
     const parts = this.container === 'mp4' ? mp4Parts(video) : [webmFile(video)];
     return new Blob(parts, { type: CONTAINERS[this.container].type });

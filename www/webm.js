@@ -144,11 +144,12 @@ function soundTrack({ sampleRate, channels, description: opusHead }) {
 /**
  * The WebM file (bytes) of `frames`: `[{ data: Uint8Array, timestamp: µs, key: boolean }]` in
  * decoding order, the first a key frame; `codec` as WebCodecs names it ('vp8', 'vp09…');
- * `frameDuration` in µs (the last frame's, and the track's default); `colorSpace` (a VideoFrame's:
+ * `frameDuration` in µs (the last frame's, and the track's default unless the frames are not
+ * `steady`, at a rate of their own: then each lasts until the next); `colorSpace` (a VideoFrame's:
  * matrix, range, transfer, primaries) is written as the track's Colour, for players that read it.
  * `sound` (optional): `{ sampleRate, channels, description: the OpusHead (Uint8Array) | null, packets: [{ data, timestamp: µs }] }`.
  */
-export function webmFile({ codec, width, height, colorSpace = null, frames, frameDuration, sound = null }) {
+export function webmFile({ codec, width, height, colorSpace = null, frames, frameDuration, steady = true, sound = null }) {
   if (frames.length === 0 || !frames[0].key) throw new Error('a WebM video starts with a key frame');
   const ms = (us) => Math.round(us / 1000);
   const header = element(ID.EBML, [
@@ -174,7 +175,7 @@ export function webmFile({ codec, width, height, colorSpace = null, frames, fram
       uint(ID.TrackType, 1), // video
       uint(ID.FlagLacing, 0),
       text(ID.CodecID, codecId(codec)),
-      uint(ID.DefaultDuration, Math.round(frameDuration * 1000)), // ns
+      ...(steady ? [uint(ID.DefaultDuration, Math.round(frameDuration * 1000))] : []), // ns
       element(ID.Video, [uint(ID.PixelWidth, width), uint(ID.PixelHeight, height), colour(colorSpace)].filter(Boolean)),
     ]),
     ...(sound ? [soundTrack(sound)] : []),

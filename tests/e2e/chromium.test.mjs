@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  canvasPixels, frameNumbers, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
+  canvasPixels, frameNumbers, lastFramePixels, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
 } from './chromium.mjs';
 import {
   blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
+import { child, children, elements } from './ebml.mjs';
 import { mp4Tracks } from './mp4-boxes.mjs';
 import { assertFramesAtTheirTimes } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
@@ -1082,6 +1083,103 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.locator('#alert').isVisible(), false, 'no alert');
     assert.equal(await page.textContent('#status-text'), 'The camera is off.');
     assert.equal(await page.evaluate(() => document.body.dataset.camera), 'off');
+    await page.close();
+  });
+
+  it('camera: records the translation as shown into an MP4 (paused time left out) or a WebM, saved on "Stop recording" and when leaving the mode', SLOW, async () => {
+    const page = await openPage('?maxSide=256');
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    const frames = () => page.evaluate(() => Number(document.querySelector('#fps').dataset.frames ?? 0));
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, null, SLOW);
+    assert.equal(await page.isEnabled('#camera-record'), true);
+    const mirrored = await page.evaluate(() => document.querySelector('#camera-view .compare').classList.contains('mirrored'));
+    const pause = async () => {
+      await page.click('#camera-pause');
+      await page.waitForFunction(() => document.querySelector('#fps').dataset.busy === 'false', null, SLOW); // the frame under way is shown (and recorded)
+    };
+
+    // Record 1.5 s, pause 1.5 s, resume for 1.5 s, pause again, then stop: the video lasts the 3 s recorded.
+    const started = Date.now();
+    // The frames shown before the click are not recorded: counted in the same task as the click.
+    const first = await page.evaluate(() => {
+      document.getElementById('camera-record').click();
+      return Number(document.querySelector('#fps').dataset.frames);
+    });
+    assert.equal(await page.getAttribute('#camera-record', 'aria-pressed'), 'true');
+    assert.equal(await page.textContent('#camera-record'), 'Stop recording');
+    await page.waitForTimeout(1500);
+    const pausedAt = Date.now();
+    await pause();
+    await page.waitForTimeout(1500);
+    assert.match(await page.textContent('#camera-record-time'), /^0:0[12]$/, 'the clock stands still while paused');
+    await shot(page, '11b-camera-recording');
+    const resumedAt = Date.now();
+    await page.click('#camera-pause');
+    await page.waitForTimeout(1500);
+    const pausedAgain = Date.now();
+    await pause();
+    const shown = await canvasPixels(page, '#camera-output');
+    const recordedFrames = (await frames()) - first;
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
+    const stopped = Date.now();
+    const name = saved.suggestedFilename();
+    assert.match(name, /^camera-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-tiny-a_to_b\.mp4$/);
+    const bytes = readFileSync(await saved.path());
+    const [video, ...others] = mp4Tracks(bytes);
+    assert.deepEqual([video.handler, video.entry.type, others.length], ['vide', 'avc1', 0], 'H.264, no sound');
+    assert.equal(video.samples.length, recordedFrames, 'every frame translated while recording, once');
+    assert.ok(video.samples.every((sample, k) => k === 0 || sample.show > video.samples[k - 1].show), 'in time order');
+    const seconds = video.duration / video.timescale;
+    const expected = (stopped - started - (resumedAt - pausedAt) - (stopped - pausedAgain)) / 1000;
+    console.log(`camera recording: ${video.samples.length} frames, ${seconds.toFixed(2)} s, ${((stopped - started) / 1000).toFixed(2)} s with the pauses, ${expected.toFixed(2)} s without`);
+    assert.ok(Math.abs(seconds - expected) < 0.5, `the video lasts the time recorded, pauses left out: ${seconds} s, about ${expected} s`);
+    assert.match(await page.textContent('#status-text'), new RegExp(`^The recording is saved: ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d s, ${recordedFrames} frames, no sound\\)\\.$`));
+    // Its last frame is the translation on screen, as shown (mirrored or not).
+    const last = await lastFramePixels(page, bytes);
+    const onScreen = mirrored ? mirroredPixels(shown) : shown;
+    assert.deepEqual([last.width, last.height], [256, 192]);
+    const difference = blockDifference(last.rgba, onScreen.rgba, 256);
+    console.log(`camera recording, last frame vs the translation on screen (8×8 block means): ${difference.toFixed(2)} levels`);
+    assert.ok(difference < 1.5, `the last frame is the one shown (mean |Δ| ${difference.toFixed(2)})`);
+    assert.equal(await page.textContent('#camera-record'), 'Record');
+    await page.click('#camera-pause');
+
+    // "Save as" WebM (in Video); leaving the camera while recording saves the recording.
+    await page.click('#mode-video');
+    await page.selectOption('#video-format', 'webm');
+    await page.click('#mode-camera');
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, null, SLOW);
+    await page.click('#camera-record');
+    await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 3, await frames(), SLOW);
+    const [left] = await Promise.all([page.waitForEvent('download'), page.click('#mode-photo')]);
+    assert.match(left.suggestedFilename(), /^camera-.*-tiny-a_to_b\.webm$/);
+    const webm = readFileSync(await left.path());
+    const tracks = child(webm, elements(webm)[1], 0x1654ae6b);
+    const [track] = children(webm, tracks);
+    assert.equal(child(webm, track, 0x23e383), undefined, 'no default frame duration: each frame lasts until the next');
+    assert.equal(await page.evaluate(() => document.body.dataset.camera), 'off');
+    await page.waitForFunction(() => document.body.dataset.recording === 'off', null, SLOW);
+    assert.match(await page.textContent('#status-text'), /^The recording is saved: camera-.*\.webm \(\d+\.\d s, \d+ frames, no sound\)\.$/);
+
+    // Closing the page while recording: the browser asks first.
+    await page.click('#mode-camera');
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 1, null, SLOW);
+    await page.click('#camera-record');
+    await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 2, await frames(), SLOW);
+    const asked = new Promise((resolve) => page.once('dialog', async (dialog) => {
+      resolve(dialog.type());
+      await dialog.dismiss();
+    }));
+    const closed = page.waitForEvent('close').then(() => 'closed without asking');
+    await page.close({ runBeforeUnload: true });
+    assert.equal(await Promise.race([asked, closed]), 'beforeunload');
+    await page.evaluate(() => { // the next tests make MP4s again
+      const kept = JSON.parse(localStorage.getItem('unpaired.settings'));
+      localStorage.setItem('unpaired.settings', JSON.stringify({ ...kept, videoFormat: 'mp4' }));
+    });
+    const [dropped] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
+    assert.match(dropped.suggestedFilename(), /\.webm$/);
     await page.close();
   });
 

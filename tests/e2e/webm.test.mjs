@@ -41,6 +41,16 @@ describe('webm.js', () => {
     assert.deepEqual([uint(child(file, video, 0xb0)), uint(child(file, video, 0xba))], [48, 40]);
   });
 
+  it('leaves out the default duration of frames at no steady rate (the camera\'s), and ends the last one after its own', () => {
+    const uneven = [frame(0, true), { ...frame(1, false), timestamp: 130_000 }, { ...frame(2, false), timestamp: 170_000 }];
+    const bytes = webmFile({ codec: 'vp8', width: 48, height: 40, frames: uneven, frameDuration: 250_000, steady: false });
+    const segment = elements(bytes)[1];
+    const track = child(bytes, child(bytes, segment, 0x1654ae6b), 0xae);
+    assert.equal(child(bytes, track, 0x23e383), undefined);
+    const duration = child(bytes, child(bytes, segment, 0x1549a966), 0x4489);
+    assert.equal(new DataView(duration.body.buffer, duration.body.byteOffset, 8).getFloat64(0), 420, 'the last frame at 170 ms, shown for 250 ms');
+  });
+
   it('puts each key frame first in a cluster, with every block\'s time, flag and bytes', () => {
     const segment = elements(file)[1];
     const clusters = children(file, segment).filter((e) => e.id === 0x1f43b675);
