@@ -180,6 +180,15 @@ export function fileStamp(date = new Date()) {
   return date.toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
+/** Whether this browser can share a file named `name` of `type` with other apps (the Web Share API with files: phones' share sheet). */
+export function canShareFile(name, type) {
+  try {
+    return Boolean(navigator.canShare?.({ files: [new File([new Uint8Array(8)], name, { type })] }));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * "holiday.jpg" → "holiday-horse2zebra-a_to_b.png"; a video's result is named the same way with
  * its `extension` ("webm") and `unnamed` ("video") for a source without a name.

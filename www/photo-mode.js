@@ -5,7 +5,7 @@
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { droppedFolders, picturesFromPicker, picturesInEntries } from './folders.js';
-import { canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, toPng } from './images.js';
+import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
 import { uniqueNames, zipBlob } from './zip.js';
@@ -67,7 +67,7 @@ export class PhotoMode {
     $('download').addEventListener('click', () => this.downloadShown());
     // Phones (and some desktops) can hand a file to another app: the photo gallery, a message.
     this.shareButton = $('share');
-    this.shareButton.hidden = !canSharePng();
+    this.shareButton.hidden = !canShareFile('translation.png', 'image/png');
     this.shareButton.addEventListener('click', () => this.shareShown());
     this.zipButton.addEventListener('click', () => this.downloadAll());
     $('history-clear').addEventListener('click', () => this.clearHistory());
@@ -370,15 +370,6 @@ export class PhotoMode {
     } finally {
       this.zipButton.disabled = false;
     }
-  }
-}
-
-/** Whether this browser can share a PNG file with other apps (the Web Share API with files). */
-function canSharePng() {
-  try {
-    return Boolean(navigator.canShare?.({ files: [new File([new Uint8Array(8)], 'translation.png', { type: 'image/png' })] }));
-  } catch {
-    return false;
   }
 }
 

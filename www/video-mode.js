@@ -6,7 +6,7 @@
 // ends the video at the frames done so far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { download, drawScaled, resultName } from './images.js';
+import { canShareFile, download, drawScaled, resultName } from './images.js';
 import { formatMs } from './status.js';
 import { FrameStepper, mediaEvent, seek } from './video-frames.js';
 import { canMakeVideos, CONTAINERS, encodeSound, SOUND_RATE, VideoWriter } from './video-writer.js';
@@ -52,6 +52,7 @@ export class VideoMode {
     this.result = $('video-result');
     this.caption = $('video-caption');
     this.downloadButton = $('video-download');
+    this.shareButton = $('video-share');
     this.grab = document.createElement('canvas');
     this.running = false;
     this.enabled = false; // a model is ready
@@ -79,6 +80,7 @@ export class VideoMode {
     this.downloadButton.addEventListener('click', () => {
       if (this.made) download(this.made.blob, this.made.name);
     });
+    this.shareButton.addEventListener('click', () => this.share());
     const zone = $('video-drop');
     zone.addEventListener('dragover', (event) => {
       if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
@@ -227,13 +229,26 @@ export class VideoMode {
     };
   }
 
-  /** The video made: in the player, to download. */
+  /** Offers the video made to the system's share sheet (phones: to a messaging app, the gallery…), as the file a download gives. */
+  async share() {
+    if (!this.made) return;
+    const { blob, name } = this.made;
+    try {
+      await navigator.share({ files: [new File([blob], name, { type: blob.type })], title: name });
+    } catch (error) {
+      if (error?.name === 'AbortError') return; // the person closed the share sheet
+      this.status.error(error, 'The video could not be shared.', 'video');
+    }
+  }
+
+  /** The video made: in the player, to download or share. */
   show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside, held, container, formatNote }, name) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
     this.result.hidden = false;
     this.downloadButton.textContent = `Download video (${CONTAINERS[container].label})`;
+    this.shareButton.hidden = !canShareFile(filename, blob.type);
     const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}${formatNote ? `; ${formatNote}` : ''}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;

@@ -312,7 +312,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('shares the translation with other apps where the browser can (the Web Share API with files)', SLOW, async () => {
+  it('shares the translation, and a video made, with other apps where the browser can (the Web Share API with files)', SLOW, async () => {
     const plain = await openPage();
     await waitForEngine(plain);
     assert.equal(await translateFile(plain, INPUT_PNG), 'done');
@@ -343,6 +343,21 @@ describe('the web app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Share…' }).click();
     await page.waitForTimeout(300);
     assert.equal(await page.locator('#alert').isVisible(), false, 'closing the share sheet is not an error');
+
+    // A video made in Video: shared as the MP4 "Download video" gives.
+    await page.evaluate(() => { window.cancelShare = false; });
+    const clip = await recordVideo(page, { seconds: 1, png: readFileSync(INPUT_PNG) });
+    await page.click('#mode-video');
+    assert.equal(await page.isVisible('#video-share'), false, 'nothing to share yet');
+    await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    await page.locator('#video-panel').getByRole('button', { name: 'Share…' }).click();
+    await page.waitForFunction(() => window.shared.length === 2);
+    const video = (await page.evaluate(() => window.shared))[1];
+    assert.deepEqual({ title: video.title, names: video.files.map(({ name }) => name), types: video.files.map(({ type }) => type) },
+      { title: 'clip-tiny-a_to_b.mp4', names: ['clip-tiny-a_to_b.mp4'], types: ['video/mp4'] });
+    const [made] = await Promise.all([page.waitForEvent('download'), page.click('#video-download')]);
+    assert.ok(Buffer.from(video.files[0].bytes).equals(readFileSync(await made.path())), 'the same MP4 as "Download video" gives');
     await phone.close();
   });
 
@@ -860,6 +875,7 @@ describe('the web app in headless Chromium', () => {
     // An MP4 (the default; Chromium encodes H.264), its sound Opus (Chromium on Linux has no AAC encoder).
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.mp4: 2\.\d s at 10 frames per second, 48 × 40, with sound$/);
     assert.equal(await page.textContent('#video-download'), 'Download video (MP4)');
+    assert.equal(await page.isVisible('#video-share'), false, 'no Share button where files cannot be shared (Chromium on Linux)');
     const made = await downloadVideo(page, join(OUTPUT, 'clip-translated.mp4'));
     assert.equal(made.name, 'clip-tiny-a_to_b.mp4');
     assert.deepEqual(mp4Tracks(made.bytes).map(({ handler, entry }) => `${handler} ${entry.type}`), ['vide avc1', 'soun Opus'], 'an MP4: H.264 video, Opus sound');
