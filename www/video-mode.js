@@ -132,8 +132,10 @@ export class VideoMode {
       const sound = soundOf(file, duration); // decoded while the frames are translated
       const result = await this.frames(video, name, duration);
       this.status.busy(`Adding the sound of “${name}”…`);
-      const kept = await encodeSound(await sound, result.done / result.fps, result.container);
+      const decoded = await sound;
+      const kept = await encodeSound(decoded, result.done / result.fps, result.container);
       result.soundNote = kept.note;
+      result.soundSeconds = decoded.buffer?.duration ?? null;
       const blob = result.writer.file(Math.round(1e6 / result.fps), kept.sound);
       this.show(blob, videoName(name, result.modelName, result.direction, result.beside, result.container), result, name);
       if (result.failure) {
@@ -242,7 +244,7 @@ export class VideoMode {
   }
 
   /** The video made: in the player, to download or share. */
-  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, beside, held, container, formatNote }, name) {
+  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, soundSeconds, beside, held, container, formatNote }, name) {
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);
@@ -252,7 +254,12 @@ export class VideoMode {
     const length = `${(done / fps).toFixed(1)} s at ${fps} frames per second, ${width} × ${height}${beside ? ' (the original beside the translation)' : ''}, ${soundNote}${formatNote ? `; ${formatNote}` : ''}`;
     this.caption.textContent = `${filename}: ${length}`;
     const timing = `${done} frame${done === 1 ? '' : 's'} in ${formatMs(seconds * 1000)}`;
-    const heldNote = held === null ? '' : ` “${name}” shows no new picture after ${held.toFixed(1)} s, so its last one is held from there (the file may be cut short).`;
+    // The picture ended early: its sound going on says the file is whole (a sound longer than
+    // its picture); else it may have been cut short.
+    const heldNote = held === null ? ''
+      : soundSeconds !== null && soundSeconds - held > PICTURE_END_SLACK
+        ? ` “${name}” shows no new picture after ${held.toFixed(1)} s while its sound goes on, so its last picture is held from there.`
+        : ` “${name}” shows no new picture after ${held.toFixed(1)} s, so its last one is held from there (the file may be cut short).`;
     this.status.say(`${done < total
       ? `${this.stopRequested ? 'Stopped' : 'Cut short'}: the video holds the first ${done} of ${total} frames (${timing}).`
       : `Translated: ${timing}. Play it below or download it.`}${heldNote}`);

@@ -161,7 +161,9 @@ export function webmFile({ codec, width, height, colorSpace = null, frames, fram
     uint(ID.DocTypeVersion, 2),
     uint(ID.DocTypeReadVersion, 2),
   ]);
-  const end = frames.at(-1).timestamp + frameDuration;
+  // The file lasts as long as its longer track (a packet without a duration: Opus's usual 20 ms).
+  const lastPacket = sound?.packets.at(-1);
+  const end = Math.max(frames.at(-1).timestamp + frameDuration, lastPacket ? lastPacket.timestamp + (lastPacket.duration ?? 20_000) : 0);
   const info = element(ID.Info, [
     uint(ID.TimestampScale, 1_000_000), // timestamps in milliseconds
     float(ID.Duration, end / 1000),

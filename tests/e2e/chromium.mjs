@@ -133,8 +133,8 @@ export async function recordVideo(page, { seconds, png = null, width = 640, heig
 }
 
 /** A WebM made in the page whose frames show their numbers (numbered-video.mjs): its bytes. */
-export async function numberedVideo(page, { width, height, fps, seconds, keyEvery = 0 }) {
-  return Buffer.from(await page.evaluate(encodeNumbered, { width, height, fps, seconds, keyEvery, bits: NUMBER_BITS }), 'base64');
+export async function numberedVideo(page, { width, height, fps, seconds, keyEvery = 0, toneSeconds = 0 }) {
+  return Buffer.from(await page.evaluate(encodeNumbered, { width, height, fps, seconds, keyEvery, bits: NUMBER_BITS, toneSeconds }), 'base64');
 }
 
 /**

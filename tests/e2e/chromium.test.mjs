@@ -992,6 +992,14 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 90 frames in .*“cut\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
 
+    // A whole file whose sound (3 s) outlasts its picture (1 s): held too, but not called cut short.
+    // (About 90 frames at 30 a second: the sound's last Opus packet may reach a little past 3 s.)
+    const longSound = await numberedVideo(page, { width: 320, height: 180, fps: 30, seconds: 1, keyEvery: 30, toneSeconds: 3 });
+    await page.setInputFiles('#video-file', { name: 'long-sound.webm', mimeType: 'video/webm', buffer: longSound });
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.match(await page.textContent('#status-text'), /^Translated: 9[01] frames in .*“long-sound\.webm” shows no new picture after (0\.9|1\.0) s while its sound goes on, so its last picture is held from there\.$/);
+
     // Closing the page while a video is made: the browser asks first; staying, the video is finished.
     await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
     await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);

@@ -18,10 +18,11 @@ export const scriptOf = (fn, args) => `return (${fn})(${JSON.stringify(args)});`
 /**
  * In the page: a WebM of `seconds` at `fps`, `width × height`, a key frame every `keyEvery` frames
  * (0: the first only, as in the long stretches between a camera's key frames). Frame i shows i as
- * `bits` black or white stripes over its top half, and shapes moving over a gradient below.
- * Resolves to the file's bytes in base64.
+ * `bits` black or white stripes over its top half, and shapes moving over a gradient below. With
+ * `toneSeconds`, a 440 Hz tone (Opus, mono) that long goes with it (longer than the picture: a
+ * file whose sound outlasts its picture). Resolves to the file's bytes in base64.
  */
-export async function encodeNumbered({ width, height, fps, seconds, keyEvery, bits }) {
+export async function encodeNumbered({ width, height, fps, seconds, keyEvery, bits, toneSeconds = 0 }) {
   const { webmFile } = await import('./webm.js');
   const canvas = new OffscreenCanvas(width, height);
   const context = canvas.getContext('2d');
@@ -58,7 +59,30 @@ export async function encodeNumbered({ width, height, fps, seconds, keyEvery, bi
   }
   await encoder.flush();
   if (failure) throw failure;
-  const bytes = webmFile({ codec: 'vp8', width, height, frames, frameDuration });
+  let sound = null;
+  if (toneSeconds > 0) {
+    sound = { sampleRate: 48_000, channels: 1, description: null, packets: [] };
+    const audio = new AudioEncoder({
+      output: (chunk, metadata) => {
+        const given = metadata?.decoderConfig?.description;
+        if (given && !sound.description) sound.description = new Uint8Array(ArrayBuffer.isView(given) ? given.buffer.slice(given.byteOffset, given.byteOffset + given.byteLength) : given.slice(0));
+        const data = new Uint8Array(chunk.byteLength);
+        chunk.copyTo(data);
+        sound.packets.push({ data, timestamp: chunk.timestamp });
+      },
+      error: (error) => { failure = error; },
+    });
+    audio.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: 1, bitrate: 64_000 });
+    for (let start = 0; start < toneSeconds * 48_000; start += 48_000) {
+      const samples = Float32Array.from({ length: Math.min(48_000, toneSeconds * 48_000 - start) }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * (start + i)) / 48_000));
+      const data = new AudioData({ format: 'f32-planar', sampleRate: 48_000, numberOfFrames: samples.length, numberOfChannels: 1, timestamp: Math.round((start / 48_000) * 1e6), data: samples });
+      audio.encode(data);
+      data.close();
+    }
+    await audio.flush();
+    if (failure) throw failure;
+  }
+  const bytes = webmFile({ codec: 'vp8', width, height, frames, frameDuration, sound });
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);

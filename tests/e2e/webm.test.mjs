@@ -120,6 +120,13 @@ describe('webm.js', () => {
     const rate = child(withSound, settings, 0xb5);
     assert.equal(new DataView(rate.body.buffer, rate.body.byteOffset, 8).getFloat64(0), 48_000);
     assert.equal(uint(child(withSound, settings, 0x9f)), 2);
+    const lasting = (bytes) => {
+      const duration = child(bytes, child(bytes, elements(bytes)[1], 0x1549a966), 0x4489);
+      return new DataView(duration.body.buffer, duration.body.byteOffset, 8).getFloat64(0);
+    };
+    assert.equal(lasting(withSound), 500, 'the video ends last: 5 frames of 100 ms');
+    const longer = webmFile({ codec: 'vp8', width: 48, height: 40, frames, frameDuration: 100_000, sound: { sampleRate: 48_000, channels: 2, description: opusHead, packets: [...packets, { data: Uint8Array.from([9]), timestamp: 900_000, duration: 60_000 }] } });
+    assert.equal(lasting(longer), 960, 'the sound ends last: its last packet at 900 ms, 60 ms long');
     const order = children(withSound, segment).filter((e) => e.id === 0x1f43b675).map((cluster) => {
       const [timestamp, ...blocks] = children(withSound, cluster);
       return blocks.map((block) => `${block.body[0] & 0x7f}@${uint(timestamp) + new DataView(block.body.buffer, block.body.byteOffset + 1, 2).getInt16(0)}`);
