@@ -175,7 +175,8 @@ export class VideoMode {
    * counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
    */
   async frames(video, name, duration) {
-    const { direction, maxSide, modelName } = this.settings();
+    const { maxSide } = this.settings();
+    let { direction, modelName } = this.settings();
     const fps = Number(this.fps.value);
     const beside = this.beside.checked; // the original left of the translation
     const writer = new VideoWriter({ format: this.format.value, fps, source: `“${name}”` });
@@ -189,16 +190,22 @@ export class VideoMode {
     this.frame.hidden = false;
     for (const [index, time] of times.entries()) {
       if (this.stopRequested) break;
-      const now = this.settings();
-      if (done > 0 && (now.modelName !== modelName || now.direction !== direction)) {
-        // One video, one translation: the frames made so far are kept.
-        failure = new FriendlyError('video-changed', `The model or the direction changed while “${name}” was translated: the video holds the frames made before.`,
-          new Error(`${modelName} ${direction} → ${now.modelName} ${now.direction}`));
-        break;
-      }
       try {
         const input = await stepper.frameAt(time, () => drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
-        const { image } = await translateFrame(this.engine, input, direction, maxSide);
+        let { image } = await translateFrame(this.engine, input, direction, maxSide);
+        // One video, one translation. A change of model or direction before the first frame is
+        // made makes the video one of the new choice; after it, the video ends with the frames
+        // made before (a frame translated meanwhile, maybe by the new model, is left out).
+        let now = this.settings();
+        if (done === 0 && (now.modelName !== modelName || now.direction !== direction)) {
+          ({ modelName, direction } = now);
+          ({ image } = await translateFrame(this.engine, input, direction, maxSide));
+          now = this.settings();
+        }
+        if (now.modelName !== modelName || now.direction !== direction) {
+          throw new FriendlyError('video-changed', `The model or the direction changed while “${name}” was translated: the video holds the frames made before.`,
+            new Error(`${modelName} ${direction} → ${now.modelName} ${now.direction}`));
+        }
         const across = beside ? input.width + image.width : image.width;
         if (this.frame.width !== across || this.frame.height !== image.height) Object.assign(this.frame, { width: across, height: image.height });
         if (beside) context.putImageData(input, 0, 0);

@@ -940,6 +940,23 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.isHidden('#video-stop'), true);
     assert.deepEqual(await page.evaluate(() => { const { videoFps, videoFormat } = JSON.parse(localStorage.getItem('unpaired.settings')); return { videoFps, videoFormat }; }), { videoFps: 30, videoFormat: 'mp4' }, 'the frame rate and the format are kept');
 
+    // The model, then the direction, changed while a video is made: one video, one translation, so
+    // it holds the frames made before, and says why.
+    for (const [change, value, madeWith] of [['#model', 'twin', 'tiny'], ['#direction', 'b_to_a', 'twin']]) {
+      await page.setInputFiles('#video-file', clip);
+      await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
+      await page.selectOption(change, value);
+      await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+      assert.equal(await page.evaluate(() => document.body.dataset.video), 'error', `${change} changed`);
+      assert.equal(await alertText(page), 'The model or the direction changed while “clip.webm” was translated: the video holds the frames made before.');
+      const held = (await page.textContent('#status-text')).match(/^Cut short: the video holds the first (\d+) of (\d+) frames/);
+      assert.ok(held && Number(held[1]) >= 3 && Number(held[1]) < Number(held[2]), await page.textContent('#status-text'));
+      assert.match(await page.textContent('#video-caption'), new RegExp(`^clip-${madeWith}-a_to_b\\.mp4: ${(Number(held[1]) / 30).toFixed(1)} s at 30 frames per second`), 'named after the model and direction it was made with');
+      await page.waitForFunction(() => document.body.dataset.engine === 'ready' && document.body.dataset.model === 'twin', null, SLOW);
+    }
+    await page.selectOption('#model', 'tiny'); // kept for the next tests
+    await page.waitForFunction(() => document.body.dataset.engine === 'ready' && document.body.dataset.model === 'tiny', null, SLOW);
+
     // Not a video; then a video given to the photos.
     const notes = join(OUTPUT, 'notes.mp4');
     writeFileSync(notes, 'these are notes');

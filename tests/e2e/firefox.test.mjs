@@ -261,6 +261,39 @@ describe('the web app in headless Firefox', () => {
     assert.match(status[1], /“cut-firefox\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
   });
 
+  it('records the camera\'s translation into a WebM Firefox plays, and says why not an MP4', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=cpu&maxSide=256`);
+    await firefox.waitFor(settled);
+    await firefox.execute(KEEP_MADE_VIDEO);
+    const frames = "return Number(document.getElementById('fps').dataset.frames || 0)";
+    await firefox.execute("document.getElementById('mode-camera').click()");
+    await firefox.waitFor(`${frames} >= 2`);
+    // The frames shown before the click are not recorded: counted in the same task as the click.
+    const first = await firefox.execute("document.getElementById('camera-record').click(); return Number(document.getElementById('fps').dataset.frames)");
+    await firefox.waitFor(`${frames} >= ${first + 5}`);
+    await firefox.execute("document.getElementById('camera-pause').click()");
+    await firefox.waitFor("return document.getElementById('fps').dataset.busy === 'false'");
+    const recorded = (await firefox.execute(frames)) - first;
+    await firefox.execute("document.getElementById('camera-record').click()");
+    await firefox.waitFor("return document.body.dataset.recording === 'off'");
+    const status = await firefox.execute("return document.getElementById('status-text').textContent");
+    assert.match(status, new RegExp(`^The recording is saved: camera-[-0-9T]+-tiny-a_to_b\\.webm \\(\\d+\\.\\d s, ${recorded} frames, no sound; a WebM: this browser cannot encode H\\.264, which an MP4 needs\\)\\.$`));
+    const played = await firefox.execute(`return (async () => {
+      const video = document.createElement('video');
+      video.src = URL.createObjectURL(window.madeVideo);
+      await new Promise((resolve, reject) => {
+        video.addEventListener('loadeddata', resolve, { once: true });
+        video.addEventListener('error', () => reject(new Error('Firefox cannot play the recording: ' + (video.error && video.error.message))), { once: true });
+      });
+      const output = document.getElementById('camera-output');
+      return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, shown: [output.width, output.height] };
+    })()`);
+    console.log(`firefox camera recording: ${recorded} frames, ${played.duration.toFixed(2)} s, ${played.width} × ${played.height}`);
+    assert.deepEqual([played.width, played.height], played.shown.map((side) => side - (side % 2)), 'the translation\'s size');
+    assert.ok(played.duration > 0 && Number.isFinite(played.duration), `a length: ${played.duration}`);
+    await firefox.execute("document.getElementById('mode-photo').click()");
+  });
+
   it('asked for WebGPU, runs on it and translates a photo like the native code', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=webgpu`);
     await firefox.waitFor(settled);

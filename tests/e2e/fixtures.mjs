@@ -137,8 +137,11 @@ export function prepareModels(dir = join(OUTPUT, 'models')) {
   addModel('broken', { name: 'broken' }, weights.subarray(0, 1000));
   addModel('future', { name: 'future', format: 99 }, weights);
   addModel('oversized', { name: 'oversized' }, Buffer.concat([weights, Buffer.alloc(64 * 1024)]));
-  const entry = (name) => ({ name, path: `${name}/manifest.json`, domain_a: manifest.domain_a, domain_b: manifest.domain_b, directions: ['a_to_b'] });
-  const models = ['broken', 'tiny', 'future', 'oversized'].map(entry);
+  // A second model that works, with both directions (the same network each way): for what a
+  // change of model or direction does to work under way.
+  addModel('twin', { name: 'twin', b_to_a: manifest.a_to_b }, weights);
+  const entry = (name, directions = ['a_to_b']) => ({ name, path: `${name}/manifest.json`, domain_a: manifest.domain_a, domain_b: manifest.domain_b, directions });
+  const models = [entry('broken'), entry('tiny'), entry('future'), entry('oversized'), entry('twin', ['a_to_b', 'b_to_a'])];
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ default: 'tiny', models }, null, 2));
   return dir;
 }
