@@ -187,12 +187,21 @@ export class VideoMode {
     const started = performance.now();
     const context = this.frame.getContext('2d', { willReadFrequently: true });
     const stepper = new FrameStepper(video, name, 0.5 / fps);
+    const take = (time) => stepper.frameAt(time, () => drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
+    let taking = take(times[0]); // the next frame, taken while the one before is translated
     this.frame.hidden = false;
-    for (const [index, time] of times.entries()) {
+    for (const index of times.keys()) {
       if (this.stopRequested) break;
       try {
-        const input = await stepper.frameAt(time, () => drawScaled(video, video.videoWidth, video.videoHeight, this.grab, maxSide, `“${name}”`));
-        let { image } = await translateFrame(this.engine, input, direction, maxSide);
+        const input = await taking;
+        taking = null;
+        const translating = translateFrame(this.engine, input, direction, maxSide);
+        // The translator works off this thread: the next frame is sought or played to meanwhile.
+        if (index + 1 < times.length) {
+          taking = take(times[index + 1]);
+          taking.catch(() => {}); // a failure is met when that frame is awaited
+        }
+        let { image } = await translating;
         // One video, one translation. A change of model or direction before the first frame is
         // made makes the video one of the new choice; after it, the video ends with the frames
         // made before (a frame translated meanwhile, maybe by the new model, is left out).
@@ -223,6 +232,7 @@ export class VideoMode {
       const perFrame = (performance.now() - started) / done;
       this.status.steps(`Translating “${name}”: frame`, done, times.length, done < times.length ? `about ${formatMs(perFrame * (times.length - done))} left` : '');
     }
+    await taking?.catch(() => {}); // a frame taken ahead that is not used (stopped, or failed)
     console.info('Unpaired: video frames taken', JSON.stringify(stepper.counts));
     // A picture that stops well before the frames taken end: its last frame was held (a file cut
     // short, or one whose sound outlasts its picture), which a person should hear about.
