@@ -87,7 +87,7 @@ export class VideoWriter {
       throw new FriendlyError('video-size', `The frames of ${this.source} changed size, so they cannot be one video.`,
         new Error(`${pixels.width}×${pixels.height} after ${this.size.width}×${this.size.height}`));
     }
-    if (this.error) throw encodingError(this.error);
+    if (this.error) throw encodingError(this.error, this.container);
     const { width, height } = this.size;
     const frame = new VideoFrame(i420(pixels.data, pixels.width, width, height), {
       format: 'I420', codedWidth: width, codedHeight: height, timestamp, colorSpace: I420_COLOR_SPACE,
@@ -100,7 +100,7 @@ export class VideoWriter {
     }
     if (keyFrame) this.lastKey = timestamp;
     this.added += 1;
-    if (this.error) throw encodingError(this.error);
+    if (this.error) throw encodingError(this.error, this.container);
     while (this.encoder.encodeQueueSize > 2 && this.encoder.state === 'configured' && !this.error) await dequeued(this.encoder);
   }
 
@@ -111,11 +111,11 @@ export class VideoWriter {
     try {
       await this.encoder.flush();
     } catch (error) {
-      throw encodingError(this.error ?? error);
+      throw encodingError(this.error ?? error, this.container);
     } finally {
       this.encoder.close();
     }
-    if (this.error) throw encodingError(this.error);
+    if (this.error) throw encodingError(this.error, this.container);
   }
 
   /** Closes the encoder without finishing the video (the frames are dropped). */
@@ -263,6 +263,8 @@ function dequeued(encoder) {
   });
 }
 
-function encodingError(error) {
-  return new FriendlyError('video-encode', 'The translated frames could not be made into a video. Try a smaller “Largest side”, or another browser.', error);
+/** The encoder failed: what to try (an MP4's H.264 encoder failing where VP8 may not: the WebM). */
+function encodingError(error, container) {
+  const advice = container === 'mp4' ? 'Choose “Save as: WebM (VP8)” and try again, or a smaller “Largest side”.' : 'Try a smaller “Largest side”, or another browser.';
+  return new FriendlyError('video-encode', `The translated frames could not be made into ${container === 'mp4' ? 'an MP4' : 'a video'}. ${advice}`, error);
 }

@@ -974,6 +974,45 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('says what to do when the browser\'s H.264 encoder fails (as a phone\'s may), and makes the WebM then', SLOW, async () => {
+    const failing = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    await failing.addInitScript(() => {
+      // An H.264 encoder that takes the configuration, then fails on the first frame.
+      const Real = window.VideoEncoder;
+      window.VideoEncoder = class extends Real {
+        constructor(init) {
+          super(init);
+          this.fail = init.error;
+        }
+
+        configure(config) {
+          this.h264 = config.codec.startsWith('avc1');
+          super.configure(config);
+        }
+
+        encode(frame, options) {
+          if (this.h264) this.fail(new DOMException('Encoding task failed.', 'EncodingError'));
+          else super.encode(frame, options);
+        }
+      };
+    });
+    const page = await openPage('?backend=cpu', failing);
+    await waitForEngine(page);
+    const clip = await recordVideo(page, { seconds: 1, png: readFileSync(INPUT_PNG) });
+    await page.click('#mode-video');
+    await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await page.evaluate(() => document.body.dataset.video), 'error');
+    assert.equal(await alertText(page), 'The translated frames could not be made into an MP4. Choose “Save as: WebM (VP8)” and try again, or a smaller “Largest side”.');
+    assert.match(await page.textContent('#alert-details'), /EncodingError: Encoding task failed\./);
+    await page.selectOption('#video-format', 'webm');
+    await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
+    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: /);
+    await failing.close();
+  });
+
   it('takes each frame of a video at its time, between key frames far apart too (by playing forward); says where a cut file\'s picture ends; asks before the page is closed mid-way', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=256');
     await waitForEngine(page);
