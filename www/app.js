@@ -76,6 +76,7 @@ const current = () => ({
   videoFps: settings.videoFps,
   videoBeside: settings.videoBeside,
   videoFormat: settings.videoFormat,
+  recordBeside: settings.recordBeside,
 });
 const onViewChange = (view) => {
   remember('view', view);
@@ -90,7 +91,7 @@ const camera = new CameraMode({
   status,
   compare: cameraCompare,
   settings: current,
-  onMirrorChange: remember,
+  onChoice: remember,
   onCameraChange: (deviceId) => remember('camera', deviceId),
   onSnapshot: (entry, input, output) => photo.listTranslation(entry, input, output),
 });

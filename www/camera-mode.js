@@ -2,9 +2,9 @@
 // frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
 // mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
 // mirrored at first), pause, a snapshot (downloaded, and added to the photos' list), and a
-// recording of the translation as shown (video-writer.js: an MP4 or a WebM, as "Save as" in Video
-// says; each frame lasts until the next is translated, paused time left out), downloaded when it
-// stops. Leaving the mode switches the camera off, and a recording under way is saved first.
+// recording of the translation as shown, the camera picture beside it if chosen (video-writer.js:
+// an MP4 or a WebM, as "Save as" in Video says; each frame lasts until the next is translated,
+// paused time left out), downloaded when it stops. Leaving the mode switches the camera off, and a recording under way is saved first.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
@@ -23,12 +23,12 @@ const RECORD_MAX_SECONDS = 10 * 60;
 export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm' },
-   *           onMirrorChange: (key: 'mirror' | 'mirrorBack', mirror: boolean) => void,
+   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm', recordBeside: boolean },
+   *           onChoice: (key: 'mirror' | 'mirrorBack' | 'recordBeside', value: boolean) => void,
    *           onCameraChange: (deviceId: string) => void,
    *           onSnapshot: (entry: { name: string, modelName: string, direction: string }, input: HTMLCanvasElement, output: HTMLCanvasElement) => { output: Promise<Blob> } }} options
    */
-  constructor({ engine, status, compare, settings, onMirrorChange, onCameraChange, onSnapshot }) {
+  constructor({ engine, status, compare, settings, onChoice, onCameraChange, onSnapshot }) {
     this.engine = engine;
     this.status = status;
     this.compare = compare;
@@ -50,6 +50,7 @@ export class CameraMode {
     this.times = [];
     this.recordButton = $('camera-record');
     this.recordTime = $('camera-record-time');
+    this.recordBeside = $('camera-beside');
     this.recordCanvas = document.createElement('canvas');
     this.recording = null; // { writer, name, started, pausedMs, pausedAt, last, timer }
     this.saving = null; // the recording being saved (a Promise)
@@ -57,11 +58,14 @@ export class CameraMode {
     this.showMirror();
     this.mirror.addEventListener('change', () => {
       compare.setMirror(this.mirror.checked);
-      onMirrorChange(this.mirrorKey, this.mirror.checked);
+      onChoice(this.mirrorKey, this.mirror.checked);
     });
     this.pauseButton.addEventListener('click', () => this.setPaused(!this.paused));
     $('snapshot').addEventListener('click', () => this.snapshot());
     this.recordButton.hidden = !canMakeVideos();
+    this.recordBeside.closest('label').hidden = !canMakeVideos();
+    this.recordBeside.checked = settings().recordBeside;
+    this.recordBeside.addEventListener('change', () => onChoice('recordBeside', this.recordBeside.checked));
     this.recordButton.addEventListener('click', () => (this.recording ? this.stopRecording() : this.startRecording()));
     // Closing or reloading the page while recording would lose the recording: the browser asks first.
     window.addEventListener('beforeunload', (event) => {
@@ -289,6 +293,7 @@ export class CameraMode {
       timer: setInterval(() => this.showRecordTime(), 250),
     };
     this.recordButton.textContent = 'Stop recording';
+    this.recordBeside.disabled = true; // one size for the whole video
     this.recordButton.setAttribute('aria-pressed', 'true');
     this.recordTime.hidden = false;
     this.showRecordTime();
@@ -308,17 +313,27 @@ export class CameraMode {
     this.recordTime.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   }
 
-  /** Adds the translated frame on screen (as shown: mirrored or not) to the recording. */
+  /**
+   * Adds the translated frame on screen to the recording, as shown (mirrored or not), with the
+   * camera picture left of it when "Original beside it" is on.
+   */
   async record() {
     const recording = this.recording;
     const timestamp = this.recordClock(recording);
     if (recording.last !== null && timestamp <= recording.last) return;
-    const output = this.compare.output;
+    const pictures = this.recordBeside.checked ? [this.compare.input, this.compare.output] : [this.compare.output];
     const canvas = this.recordCanvas;
-    if (canvas.width !== output.width || canvas.height !== output.height) Object.assign(canvas, { width: output.width, height: output.height });
+    const width = pictures.reduce((sum, picture) => sum + picture.width, 0);
+    const height = this.compare.output.height;
+    if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
     const context = canvas.getContext('2d', { willReadFrequently: true });
-    context.setTransform(this.mirror.checked ? -1 : 1, 0, 0, 1, this.mirror.checked ? output.width : 0, 0);
-    context.drawImage(output, 0, 0);
+    let left = 0;
+    for (const picture of pictures) {
+      // Each picture mirrored in its own place, as the view shows it.
+      context.setTransform(this.mirror.checked ? -1 : 1, 0, 0, 1, this.mirror.checked ? left + picture.width : left, 0);
+      context.drawImage(picture, 0, 0);
+      left += picture.width;
+    }
     recording.last = timestamp;
     try {
       await recording.writer.add(context.getImageData(0, 0, canvas.width, canvas.height), timestamp);
@@ -342,6 +357,7 @@ export class CameraMode {
     clearInterval(recording.timer);
     const end = this.recordClock(recording);
     this.recordButton.textContent = 'Record';
+    this.recordBeside.disabled = false;
     this.recordButton.setAttribute('aria-pressed', 'false');
     this.recordTime.hidden = true;
     document.body.dataset.recording = 'saving';

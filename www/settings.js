@@ -22,6 +22,7 @@ const DEFAULTS = Object.freeze({
   videoFps: 15, // frames per second taken from a video (each is translated)
   videoBeside: false, // the video made shows the original left of the translation
   videoFormat: 'mp4', // the file a video is made into: MP4 (H.264) plays on phones too; else WebM
+  recordBeside: false, // a camera recording shows the camera picture left of its translation
 });
 
 function valid(key, value) {
@@ -31,7 +32,8 @@ function valid(key, value) {
     case 'view': return VIEWS.includes(value);
     case 'mirror':
     case 'mirrorBack':
-    case 'videoBeside': return typeof value === 'boolean';
+    case 'videoBeside':
+    case 'recordBeside': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     case 'videoFps': return VIDEO_FPS.includes(value);

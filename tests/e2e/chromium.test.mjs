@@ -1166,7 +1166,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('camera: records the translation as shown into an MP4 (paused time left out) or a WebM, saved on "Stop recording" and when leaving the mode', SLOW, async () => {
+  it('camera: records the translation as shown (the camera picture beside it if chosen) into an MP4 (paused time left out) or a WebM, saved on "Stop recording" and when leaving the mode', SLOW, async () => {
     const page = await openPage('?maxSide=256');
     await waitForEngine(page);
     await page.click('#mode-camera');
@@ -1179,7 +1179,9 @@ describe('the web app in headless Chromium', () => {
       await page.waitForFunction(() => document.querySelector('#fps').dataset.busy === 'false', null, SLOW); // the frame under way is shown (and recorded)
     };
 
-    // Record 1.5 s, pause 1.5 s, resume for 1.5 s, pause again, then stop: the video lasts the 3 s recorded.
+    // With the camera picture beside the translation: record 1.5 s, pause 1.5 s, resume for 1.5 s,
+    // pause again, then stop: the video lasts the 3 s recorded.
+    await page.check('#camera-beside');
     const started = Date.now();
     // The frames shown before the click are not recorded: counted in the same task as the click.
     const first = await page.evaluate(() => {
@@ -1188,6 +1190,7 @@ describe('the web app in headless Chromium', () => {
     });
     assert.equal(await page.getAttribute('#camera-record', 'aria-pressed'), 'true');
     assert.equal(await page.textContent('#camera-record'), 'Stop recording');
+    assert.equal(await page.isDisabled('#camera-beside'), true, 'one size for the whole recording');
     await page.waitForTimeout(1500);
     const pausedAt = Date.now();
     await pause();
@@ -1200,6 +1203,7 @@ describe('the web app in headless Chromium', () => {
     const pausedAgain = Date.now();
     await pause();
     const shown = await canvasPixels(page, '#camera-output');
+    const camera = await canvasPixels(page, '#camera-input');
     const recordedFrames = (await frames()) - first;
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
     const stopped = Date.now();
@@ -1215,14 +1219,17 @@ describe('the web app in headless Chromium', () => {
     console.log(`camera recording: ${video.samples.length} frames, ${seconds.toFixed(2)} s, ${((stopped - started) / 1000).toFixed(2)} s with the pauses, ${expected.toFixed(2)} s without`);
     assert.ok(Math.abs(seconds - expected) < 0.5, `the video lasts the time recorded, pauses left out: ${seconds} s, about ${expected} s`);
     assert.match(await page.textContent('#status-text'), new RegExp(`^The recording is saved: ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d s, ${recordedFrames} frames, no sound\\)\\.$`));
-    // Its last frame is the translation on screen, as shown (mirrored or not).
+    // Its last frame is the camera picture and its translation on screen, as shown (mirrored or not).
     const last = await lastFramePixels(page, bytes);
-    const onScreen = mirrored ? mirroredPixels(shown) : shown;
-    assert.deepEqual([last.width, last.height], [256, 192]);
-    const difference = blockDifference(last.rgba, onScreen.rgba, 256);
-    console.log(`camera recording, last frame vs the translation on screen (8×8 block means): ${difference.toFixed(2)} levels`);
-    assert.ok(difference < 1.5, `the last frame is the one shown (mean |Δ| ${difference.toFixed(2)})`);
+    assert.deepEqual([last.width, last.height], [512, 192], 'twice as wide');
+    const half = (x) => Array.from({ length: 192 }, (_, y) => last.rgba.slice((y * 512 + x) * 4, (y * 512 + x + 256) * 4)).flat();
+    const asShown = (pixels) => (mirrored ? mirroredPixels(pixels) : pixels).rgba;
+    const differences = [blockDifference(half(0), asShown(camera), 256), blockDifference(half(256), asShown(shown), 256)];
+    console.log(`camera recording, last frame vs the screen (8×8 block means): camera half ${differences[0].toFixed(2)}, translated half ${differences[1].toFixed(2)} levels`);
+    assert.ok(differences.every((difference) => difference < 1.5), `the last frame is the one shown (mean |Δ| ${differences.map((d) => d.toFixed(2))})`);
     assert.equal(await page.textContent('#camera-record'), 'Record');
+    assert.equal(await page.isDisabled('#camera-beside'), false);
+    await page.uncheck('#camera-beside');
     await page.click('#camera-pause');
 
     // "Save as" WebM (in Video); leaving the camera while recording saves the recording.
