@@ -8,7 +8,7 @@
 // The format: ISO/IEC 14496-12 (boxes), 14496-15 (avcC), 14496-14 (esds), and the Opus mapping
 // https://opus-codec.org/docs/opus_in_isobmff.html (dOps).
 
-import { MATRIX, PRIMARIES, TRANSFER, opusPreSkip } from './media-codes.js';
+import { concat, MATRIX, PRIMARIES, TRANSFER, opusPreSkip } from './media-codes.js';
 
 /** Movie-wide times are in milliseconds; the video track's in 1/90,000 s; the sound's in its samples. */
 const MOVIE_TIMESCALE = 1000;
@@ -17,16 +17,6 @@ const VIDEO_TIMESCALE = 90_000;
 const CHUNK_SECONDS = 0.5;
 /** A `mdat` over this many bytes, or a sample placed past it, needs the 64-bit forms. */
 const UINT32_MAX = 0xffff_ffff;
-
-const concat = (parts) => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
 
 /** Big-endian fields: `[bits, value]` pairs (8, 16, 32 or 64 bits; a negative value as two's complement). */
 function fields(...pairs) {

@@ -6,7 +6,7 @@
 // size. Only what a translated video needs (VP8 or VP9 video, Opus sound) is written.
 // The format: https://www.matroska.org/technical/elements.html and https://www.webmproject.org/docs/container/
 
-import { MATRIX, PRIMARIES, TRANSFER, opusPreSkip } from './media-codes.js';
+import { concat, MATRIX, PRIMARIES, TRANSFER, opusPreSkip } from './media-codes.js';
 
 /** Element IDs, as their bytes read big-endian. */
 const ID = {
@@ -92,16 +92,6 @@ const idBytes = (id) => uintBytes(id);
 
 /** A size as an 8-byte variable-length integer (always 8 bytes: simple, and valid for any size). */
 const sizeBytes = (size) => [0x01, ...uintBytes(size, 7)];
-
-const concat = (parts) => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
 
 /** An element: its ID, its size, its body (bytes, or a list of child elements' bytes). */
 function element(id, body) {

@@ -103,6 +103,19 @@ function withoutDuration(webm) {
 }
 
 
+/**
+ * Tries to close `page` as a person closing the tab would, and stays if the browser asks:
+ * 'beforeunload' when it asked, 'closed without asking' when the page went.
+ */
+function closeAndStay(page) {
+  const asked = new Promise((resolve) => page.once('dialog', async (dialog) => {
+    resolve(dialog.type());
+    await dialog.dismiss();
+  }));
+  const closed = page.waitForEvent('close').then(() => 'closed without asking');
+  return page.close({ runBeforeUnload: true }).then(() => Promise.race([asked, closed]));
+}
+
 describe('the web app in headless Chromium', () => {
   before(async () => {
     mkdirSync(OUTPUT, { recursive: true });
@@ -1059,13 +1072,7 @@ describe('the web app in headless Chromium', () => {
     // Closing the page while a video is made: the browser asks first; staying, the video is finished.
     await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
     await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
-    const asked = new Promise((resolve) => page.once('dialog', async (dialog) => {
-      resolve(dialog.type());
-      await dialog.dismiss();
-    }));
-    const closed = page.waitForEvent('close').then(() => 'closed without asking');
-    await page.close({ runBeforeUnload: true });
-    assert.equal(await Promise.race([asked, closed]), 'beforeunload');
+    assert.equal(await closeAndStay(page), 'beforeunload');
     await page.waitForFunction(() => document.body.dataset.video === 'done', null, SLOW);
     await page.close(); // nothing under way: no question
     assert.equal(page.isClosed(), true);
@@ -1254,13 +1261,7 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 1, null, SLOW);
     await page.click('#camera-record');
     await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 2, await frames(), SLOW);
-    const asked = new Promise((resolve) => page.once('dialog', async (dialog) => {
-      resolve(dialog.type());
-      await dialog.dismiss();
-    }));
-    const closed = page.waitForEvent('close').then(() => 'closed without asking');
-    await page.close({ runBeforeUnload: true });
-    assert.equal(await Promise.race([asked, closed]), 'beforeunload');
+    assert.equal(await closeAndStay(page), 'beforeunload');
     await page.evaluate(() => { // the next tests make MP4s again
       const kept = JSON.parse(localStorage.getItem('unpaired.settings'));
       localStorage.setItem('unpaired.settings', JSON.stringify({ ...kept, videoFormat: 'mp4' }));
