@@ -4,7 +4,8 @@
 // mirrored at first), pause, a snapshot (downloaded, and added to the photos' list), and a
 // recording of the translation as shown, the camera picture beside it if chosen (video-writer.js:
 // an MP4 or a WebM, as "Save as" in Video says; each frame lasts until the next is translated,
-// paused time left out), downloaded when it stops. Leaving the mode switches the camera off, and a recording under way is saved first.
+// paused time left out), downloaded when it stops. Leaving the mode switches the camera off; a
+// recording under way is saved first.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
@@ -52,7 +53,7 @@ export class CameraMode {
     this.recordTime = $('camera-record-time');
     this.recordBeside = $('camera-beside');
     this.recordCanvas = document.createElement('canvas');
-    this.recording = null; // { writer, name, started, pausedMs, pausedAt, last, timer }
+    this.recording = null; // { writer, stem, modelName, direction, started, pausedMs, pausedAt, last, timer }
     this.saving = null; // the recording being saved (a Promise)
 
     this.showMirror();
@@ -369,13 +370,12 @@ export class CameraMode {
   }
 
   async saveRecording({ writer, stem, modelName, direction, last }, end, reason) {
-    if (last === null || writer.added === 0) {
-      writer.close();
-      this.status.say('The recording ended before its first frame: there is nothing to save.');
-      return;
-    }
     try {
-      await writer.end();
+      await writer.end(); // after the frame under way, if any
+      if (writer.added === 0) {
+        this.status.say('The recording ended before its first frame: there is nothing to save.');
+        return;
+      }
       const name = resultName(stem, modelName, direction, { extension: writer.container });
       // The last frame lasts until the recording ended (at least a millisecond).
       download(writer.file(Math.max(1000, end - last)), name);

@@ -1237,6 +1237,14 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.textContent('#camera-record'), 'Record');
     assert.equal(await page.isDisabled('#camera-beside'), false);
     await page.uncheck('#camera-beside');
+
+    // Stopped before a frame was recorded (paused all along): nothing to save, and that is said.
+    await page.evaluate(() => {
+      document.getElementById('camera-record').click();
+      document.getElementById('camera-record').click();
+    });
+    await page.waitForFunction(() => document.body.dataset.recording === 'off', null, SLOW);
+    assert.equal(await page.textContent('#status-text'), 'The recording ended before its first frame: there is nothing to save.');
     await page.click('#camera-pause');
 
     // "Save as" WebM (in Video); leaving the camera while recording saves the recording.
