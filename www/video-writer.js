@@ -54,6 +54,9 @@ export class VideoWriter {
     this.added = 0; // frames given to the encoder
     this.pending = null; // the `add` under way, which `end` waits for
     this.error = null; // the encoder's own failure: the video cannot be finished
+    this.tries = []; // the encoders not tried yet ({ container, config }), best first
+    this.kept = []; // the frames given ({ yuv, timestamp, keyFrame }) while the encoder has given nothing back
+    this.failedH264 = false; // an H.264 encoder failed before giving anything back
   }
 
   /** Whether the encoder failed (the frames before cannot be made into a file either). */
@@ -77,44 +80,100 @@ export class VideoWriter {
     const even = { width: pixels.width - (pixels.width % 2), height: pixels.height - (pixels.height % 2) };
     if (!this.encoder) {
       this.size = even;
-      const made = await makeEncoder(even, this.fps, this.format, (chunk, metadata) => {
-        const given = metadata?.decoderConfig?.description;
-        if (given && !this.description) this.description = copyOf(given);
-        this.chunks.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, key: chunk.type === 'key' });
-      }, (error) => { this.error = error; });
-      Object.assign(this, { encoder: made.encoder, codec: made.codec, container: made.container, formatNote: made.note });
+      this.tries = encoderTries(even, this.fps, this.format);
+      if (!(await this.nextEncoder())) throw noEncoder(even, this.format);
     } else if (even.width !== this.size.width || even.height !== this.size.height) {
       throw new FriendlyError('video-size', `The frames of ${this.source} changed size, so they cannot be one video.`,
         new Error(`${pixels.width}×${pixels.height} after ${this.size.width}×${this.size.height}`));
     }
+    await this.recover();
     if (this.error) throw encodingError(this.error, this.container);
     const { width, height } = this.size;
-    const frame = new VideoFrame(i420(pixels.data, pixels.width, width, height), {
-      format: 'I420', codedWidth: width, codedHeight: height, timestamp, colorSpace: I420_COLOR_SPACE,
-    });
+    const yuv = i420(pixels.data, pixels.width, width, height);
     const keyFrame = timestamp - this.lastKey >= KEY_FRAME_US;
+    if (this.chunks.length === 0) this.kept.push({ yuv, timestamp, keyFrame });
+    this.submit(yuv, timestamp, keyFrame);
+    if (keyFrame) this.lastKey = timestamp;
+    this.added += 1;
+    await this.recover();
+    if (this.error) throw encodingError(this.error, this.container);
+    while (this.encoder.encodeQueueSize > 2 && this.encoder.state === 'configured' && !this.error) await dequeued(this.encoder);
+  }
+
+  /** Gives the encoder one frame (I420 bytes of the writer's size). */
+  submit(yuv, timestamp, keyFrame) {
+    const frame = new VideoFrame(yuv, {
+      format: 'I420', codedWidth: this.size.width, codedHeight: this.size.height, timestamp, colorSpace: I420_COLOR_SPACE,
+    });
     try {
       this.encoder.encode(frame, { keyFrame });
     } finally {
       frame.close();
     }
-    if (keyFrame) this.lastKey = timestamp;
-    this.added += 1;
-    if (this.error) throw encodingError(this.error, this.container);
-    while (this.encoder.encodeQueueSize > 2 && this.encoder.state === 'configured' && !this.error) await dequeued(this.encoder);
+  }
+
+  /** The next encoder this browser has of those left to try; false when none is left. */
+  async nextEncoder() {
+    while (this.tries.length > 0) {
+      const { container, config } = this.tries.shift();
+      if (!(await supports(VideoEncoder, config))) continue;
+      const encoder = new VideoEncoder({
+        output: (chunk, metadata) => {
+          if (encoder !== this.encoder) return;
+          const given = metadata?.decoderConfig?.description;
+          if (given && !this.description) this.description = copyOf(given);
+          this.chunks.push({ data: bytesOf(chunk), timestamp: chunk.timestamp, key: chunk.type === 'key' });
+          this.kept = []; // it works: no frame will be given again
+        },
+        error: (error) => {
+          if (encoder === this.encoder) this.error = error;
+        },
+      });
+      encoder.configure(config);
+      Object.assign(this, { encoder, codec: config.codec, container, error: null, description: null });
+      this.formatNote = this.format !== 'mp4' || container === 'mp4' ? ''
+        : this.failedH264 ? 'a WebM: this browser’s H.264 encoder failed on these frames'
+          : h264Codecs(this.size, this.fps).length ? 'a WebM: this browser cannot encode H.264, which an MP4 needs'
+            : 'a WebM: frames this large are beyond H.264, which an MP4 needs';
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * An encoder that failed before giving anything back (a phone's hardware H.264 encoder may
+   * refuse a size it said it takes) is replaced by the next one, down to a WebM's VP8, and given
+   * the frames again. One that failed later cannot be: its error stays.
+   */
+  async recover() {
+    while (this.error && this.chunks.length === 0 && this.tries.length > 0) {
+      console.info(`Unpaired: the ${this.codec} encoder failed before its first frame; trying the next`, this.error);
+      if (this.container === 'mp4') this.failedH264 = true;
+      const failed = this.error;
+      if (this.encoder.state !== 'closed') this.encoder.close();
+      if (!(await this.nextEncoder())) {
+        this.error = failed;
+        return;
+      }
+      for (const { yuv, timestamp, keyFrame } of this.kept) this.submit(yuv, timestamp, keyFrame);
+    }
   }
 
   /** Encodes the frames still queued and closes the encoder; a failure is said (`video-encode`). */
   async end() {
     await this.pending;
     if (!this.encoder || this.encoder.state === 'closed') return;
-    try {
-      await this.encoder.flush();
-    } catch (error) {
-      throw encodingError(this.error ?? error, this.container);
-    } finally {
-      this.encoder.close();
+    for (;;) {
+      try {
+        await this.encoder.flush();
+      } catch (error) {
+        this.error ??= error;
+      }
+      if (!(this.error && this.chunks.length === 0 && this.tries.length > 0)) break;
+      await this.recover(); // failed on the last frames, having given nothing: the next encoder
     }
+    if (this.encoder.state !== 'closed') this.encoder.close();
+    this.kept = [];
     if (this.error) throw encodingError(this.error, this.container);
   }
 
@@ -224,25 +283,19 @@ function h264Codecs({ width, height }, fps) {
 }
 
 /**
- * A VideoEncoder for frames of `size`: H.264 for an MP4 (`format` 'mp4') where this browser
- * encodes it, else VP8 or VP9 for a WebM, with `note` saying why a WebM when an MP4 was asked for.
+ * The encoders to try for frames of `size`, best first: H.264 for an MP4 (`format` 'mp4'), then
+ * VP8 and VP9 for a WebM.
  */
-async function makeEncoder(size, fps, format, output, error) {
+function encoderTries(size, fps, format) {
   const base = { ...size, framerate: fps, bitrate: Math.max(1_000_000, size.width * size.height * fps * 0.4), latencyMode: 'quality' };
-  const tries = [
+  return [
     ...(format === 'mp4' ? h264Codecs(size, fps).map((codec) => ({ container: 'mp4', config: { ...base, codec, avc: { format: 'avc' } } })) : []),
     ...WEBM_CODECS.map((codec) => ({ container: 'webm', config: { ...base, codec } })),
   ];
-  for (const { container, config } of tries) {
-    if (!(await supports(VideoEncoder, config))) continue;
-    const encoder = new VideoEncoder({ output, error });
-    encoder.configure(config);
-    const note = format !== 'mp4' || container === 'mp4' ? ''
-      : h264Codecs(size, fps).length ? 'a WebM: this browser cannot encode H.264, which an MP4 needs'
-        : 'a WebM: frames this large are beyond H.264, which an MP4 needs';
-    return { encoder, codec: config.codec, container, note };
-  }
-  throw new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (${format === 'mp4' ? 'neither H.264 nor VP8 nor VP9' : 'neither VP8 nor VP9'}). Try a smaller “Largest side”, or another browser.`,
+}
+
+function noEncoder(size, format) {
+  return new FriendlyError('video-unsupported', `This browser cannot encode a ${size.width} × ${size.height} video (${format === 'mp4' ? 'neither H.264 nor VP8 nor VP9' : 'neither VP8 nor VP9'}). Try a smaller “Largest side”, or another browser.`,
     new Error(`no encoder for ${size.width}×${size.height}`));
 }
 
