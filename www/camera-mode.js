@@ -53,7 +53,7 @@ export class CameraMode {
     this.recordTime = $('camera-record-time');
     this.recordBeside = $('camera-beside');
     this.recordCanvas = document.createElement('canvas');
-    this.recording = null; // { writer, stem, modelName, direction, started, pausedMs, pausedAt, last, timer }
+    this.recording = null; // { writer, stem, modelName, direction, started, pausedMs, pausedAt, first, last, timer }
     this.saving = null; // the recording being saved (a Promise)
 
     this.showMirror();
@@ -290,6 +290,7 @@ export class CameraMode {
       started: now,
       pausedMs: 0,
       pausedAt: this.paused ? now : null,
+      first: null, // the first frame's time on the recording's clock (µs): the video starts there
       last: null, // the last frame's time (µs)
       timer: setInterval(() => this.showRecordTime(), 250),
     };
@@ -336,8 +337,9 @@ export class CameraMode {
       left += picture.width;
     }
     recording.last = timestamp;
+    recording.first ??= timestamp;
     try {
-      await recording.writer.add(context.getImageData(0, 0, canvas.width, canvas.height), timestamp);
+      await recording.writer.add(context.getImageData(0, 0, canvas.width, canvas.height), timestamp - recording.first);
     } catch (error) {
       if (this.recording === recording) this.stopRecording(error);
       return;
@@ -369,7 +371,7 @@ export class CameraMode {
     return this.saving;
   }
 
-  async saveRecording({ writer, stem, modelName, direction, last }, end, reason) {
+  async saveRecording({ writer, stem, modelName, direction, first, last }, end, reason) {
     try {
       await writer.end(); // after the frame under way, if any
       if (writer.added === 0) {
@@ -379,7 +381,7 @@ export class CameraMode {
       const name = resultName(stem, modelName, direction, { extension: writer.container });
       // The last frame lasts until the recording ended (at least a millisecond).
       download(writer.file(Math.max(1000, end - last)), name);
-      const saved = `The recording is saved: ${name} (${(Math.max(end, last + 1000) / 1e6).toFixed(1)} s, ${writer.added} frame${writer.added === 1 ? '' : 's'}, no sound${writer.formatNote ? `; ${writer.formatNote}` : ''}).`;
+      const saved = `The recording is saved: ${name} (${((Math.max(end, last + 1000) - first) / 1e6).toFixed(1)} s, ${writer.added} frame${writer.added === 1 ? '' : 's'}, no sound${writer.formatNote ? `; ${writer.formatNote}` : ''}).`;
       if (reason) this.status.error(reason, 'The recording stopped early.', 'camera');
       this.status.say(saved);
     } catch (error) {

@@ -1232,6 +1232,9 @@ describe('the web app in headless Chromium', () => {
     console.log(`camera recording: ${video.samples.length} frames, ${seconds.toFixed(2)} s, ${((stopped - started) / 1000).toFixed(2)} s with the pauses, ${expected.toFixed(2)} s without`);
     assert.ok(Math.abs(seconds - expected) < 0.5, `the video lasts the time recorded, pauses left out: ${seconds} s, about ${expected} s`);
     assert.match(await page.textContent('#status-text'), new RegExp(`^The recording is saved: ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d s, ${recordedFrames} frames, no sound\\)\\.$`));
+    const said = Number((await page.textContent('#status-text')).match(/\((\d+\.\d) s,/)[1]);
+    assert.ok(Math.abs(said - seconds) < 0.051, `the length said (${said} s) is the video's (${seconds} s)`);
+    assert.equal(video.samples[0].show, 0, 'the video starts with its first frame');
     // Its last frame is the camera picture and its translation on screen, as shown (mirrored or not).
     const last = await lastFramePixels(page, bytes);
     assert.deepEqual([last.width, last.height], [512, 192], 'twice as wide');
