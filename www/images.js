@@ -189,6 +189,15 @@ export function canShareFile(name, type) {
   }
 }
 
+/** Hands `file` to the system's share sheet; a sheet the person closes is no error. */
+export async function shareFile(file) {
+  try {
+    await navigator.share({ files: [file], title: file.name });
+  } catch (error) {
+    if (error?.name !== 'AbortError') throw error;
+  }
+}
+
 /**
  * "holiday.jpg" → "holiday-horse2zebra-a_to_b.png"; a video's result is named the same way with
  * its `extension` ("webm") and `unnamed` ("video") for a source without a name.

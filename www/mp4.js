@@ -52,13 +52,13 @@ const inUnits = (us, timescale) => Math.round((us * timescale) / 1e6);
 
 /**
  * A track's samples in decoding order: `{ size, duration, offset (composition − decoding time),
- * key }` in the track's timescale, from WebCodecs chunks `{ data, timestamp (µs), duration? (µs),
+ * key }` in the track's timescale, and their `mediaDuration` (the sum), from WebCodecs chunks `{ data, timestamp (µs), duration? (µs),
  * key }` given in decoding order with presentation timestamps. Decoding times are the
  * presentation times sorted, moved earlier by `shift` (the most any frame is shown after frames
  * decoded after it) so that none is decoded after it is shown; `shift` is 0 unless frames are
  * reordered (B-frames), and then the edit list starts the track at its first frame shown.
  */
-export function sampleTimes(chunks, timescale, lastDuration) {
+function sampleTimes(chunks, timescale, lastDuration) {
   const shown = chunks.map((chunk) => inUnits(chunk.timestamp, timescale));
   const sorted = [...shown].sort((a, b) => a - b);
   const shift = Math.max(0, ...shown.map((time, index) => sorted[index] - time));
@@ -70,7 +70,7 @@ export function sampleTimes(chunks, timescale, lastDuration) {
     offset: shown[index] - decoded[index],
     key: chunk.key !== false,
   }));
-  return { samples, start: decoded[0] ?? 0, shift };
+  return { samples, mediaDuration: samples.reduce((sum, sample) => sum + sample.duration, 0), shift };
 }
 
 /** Runs of equal values: `[[count, value], …]`. */
@@ -83,8 +83,9 @@ function runs(values) {
   return out;
 }
 
-/** The sample table of a track: description, times, sync samples, chunks and their places. */
-function sampleTable({ entry, samples }, chunks, offsets, large) {
+/** The sample table of a track: description, times, sync samples, chunks and their places (zeros until placed). */
+function sampleTable({ entry, samples, chunkList: chunks }, large) {
+  const offsets = chunks.map((chunk) => chunk.offset ?? 0);
   const boxes = [fullBox('stsd', 0, 0, fields([32, 1]), entry)];
   const durations = runs(samples.map((sample) => sample.duration));
   boxes.push(fullBox('stts', 0, 0, fields([32, durations.length]), durations.map(([count, delta]) => fields([32, count], [32, delta]))));
@@ -109,10 +110,9 @@ function sampleTable({ entry, samples }, chunks, offsets, large) {
   return box('stbl', boxes);
 }
 
-/** A track: header, edit list (where its media starts at `mediaStart`), media; `chunks` placed at `offsets`. */
-function trackBox(track, id, chunks, offsets, large) {
+/** A track: header, edit list (where its media starts at `mediaStart`), media. */
+function trackBox(track, id, large) {
   const video = track.kind === 'video';
-  const mediaDuration = track.samples.reduce((sum, sample) => sum + sample.duration, 0);
   const header = fullBox('tkhd', 0, 0x3, fields([32, 0], [32, 0], [32, id], [32, 0], [32, track.duration], [32, 0], [32, 0],
     [16, 0], [16, 0], [16, video ? 0 : 0x0100], [16, 0]), MATRIX_UNITY, fields([32, video ? track.width * 0x10000 : 0], [32, video ? track.height * 0x10000 : 0]));
   const edits = track.mediaStart > 0
@@ -122,9 +122,9 @@ function trackBox(track, id, chunks, offsets, large) {
   const mediaHeader = video ? fullBox('vmhd', 0, 1, fields([16, 0], [16, 0], [16, 0], [16, 0])) : fullBox('smhd', 0, 0, fields([16, 0], [16, 0]));
   const dataInformation = box('dinf', fullBox('dref', 0, 0, fields([32, 1]), fullBox('url ', 0, 1)));
   const media = box('mdia',
-    fullBox('mdhd', 0, 0, fields([32, 0], [32, 0], [32, track.timescale], [32, mediaDuration], [16, 0x55c4 /* 'und' */], [16, 0])),
+    fullBox('mdhd', 0, 0, fields([32, 0], [32, 0], [32, track.timescale], [32, track.mediaDuration], [16, 0x55c4 /* 'und' */], [16, 0])),
     handler,
-    box('minf', mediaHeader, dataInformation, sampleTable(track, chunks, offsets, large)));
+    box('minf', mediaHeader, dataInformation, sampleTable(track, large)));
   return box('trak', header, ...edits, media);
 }
 
@@ -179,16 +179,15 @@ export function mp4Parts({ width, height, description, colorSpace = null, frames
   if (frames.length === 0 || !frames[0].key) throw new Error('an MP4 video starts with a key frame');
   if (!description?.length) throw new Error('an H.264 track needs the encoder’s avcC description');
   const videoTimes = sampleTimes(frames, VIDEO_TIMESCALE, frameDuration);
-  const shown = (videoTimes.samples.reduce((sum, sample) => sum + sample.duration, 0)) / VIDEO_TIMESCALE;
   const tracks = [{
     kind: 'video', width, height, timescale: VIDEO_TIMESCALE, encoded: frames, ...videoTimes,
-    mediaStart: videoTimes.shift, seconds: shown, entry: avcEntry({ width, height, description, colorSpace }),
+    mediaStart: videoTimes.shift, seconds: videoTimes.mediaDuration / VIDEO_TIMESCALE, entry: avcEntry({ width, height, description, colorSpace }),
   }];
   if (sound?.packets.length) {
     const rate = sound.codec === 'opus' ? 48_000 : sound.sampleRate;
     const times = sampleTimes(sound.packets, rate, 20_000);
     const preSkip = sound.codec === 'opus' ? opusPreSkip(sound.description) : 0;
-    const heard = (times.samples.reduce((sum, sample) => sum + sample.duration, 0) - preSkip) / rate;
+    const heard = (times.mediaDuration - preSkip) / rate;
     tracks.push({
       kind: 'sound', timescale: rate, encoded: sound.packets, ...times, mediaStart: preSkip, seconds: Math.max(0, heard),
       entry: sound.codec === 'opus' ? opusEntry(sound) : aacEntry(sound),
@@ -218,25 +217,25 @@ export function mp4Parts({ width, height, description, colorSpace = null, frames
 
   const ftyp = box('ftyp', ascii('isom'), fields([32, 0x200]), ascii('isomiso2avc1mp41'));
   const movieDuration = Math.max(...tracks.map((track) => track.duration));
-  const moov = (large, offsetsOf) => box('moov',
+  const moov = (large) => box('moov',
     fullBox('mvhd', 0, 0, fields([32, 0], [32, 0], [32, MOVIE_TIMESCALE], [32, movieDuration], [32, 0x0001_0000], [16, 0x0100], [16, 0], [32, 0], [32, 0]),
       MATRIX_UNITY, new Uint8Array(24), fields([32, tracks.length + 1])),
-    ...tracks.map((track, index) => trackBox(track, index + 1, track.chunkList, offsetsOf(track), large)));
+    ...tracks.map((track, index) => trackBox(track, index + 1, large)));
   // The sample table's size does not depend on where the chunks are, only on the offsets' width:
-  // laid out once with zeros, then with the real places.
+  // laid out once before the chunks are placed (offsets 0), then with their places.
   const mdatHeaderLength = (large) => (large ? 16 : 8);
   let large = false;
-  let moovLength = moov(false, (track) => track.chunkList.map(() => 0)).length;
+  let moovLength = moov(false).length;
   if (ftyp.length + moovLength + mdatHeaderLength(false) + dataBytes > UINT32_MAX) {
     large = true;
-    moovLength = moov(true, (track) => track.chunkList.map(() => 0)).length;
+    moovLength = moov(true).length;
   }
   let position = ftyp.length + moovLength + mdatHeaderLength(large);
   for (const chunk of chunks) {
     chunk.offset = position;
     position += chunk.bytes;
   }
-  const header = moov(large, (track) => track.chunkList.map((chunk) => chunk.offset));
+  const header = moov(large);
   const mdatHeader = large ? concat([fields([32, 1]), ascii('mdat'), fields([64, dataBytes + 16])]) : concat([fields([32, dataBytes + 8]), ascii('mdat')]);
   const parts = [ftyp, header, mdatHeader];
   for (const chunk of chunks) {

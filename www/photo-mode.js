@@ -5,7 +5,7 @@
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { droppedFolders, picturesFromPicker, picturesInEntries } from './folders.js';
-import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, toPng } from './images.js';
+import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, shareFile, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { formatMs } from './status.js';
 import { uniqueNames, zipBlob } from './zip.js';
@@ -260,10 +260,8 @@ export class PhotoMode {
     if (!this.shown?.saved) return;
     const { name, modelName, direction, saved } = this.shown;
     try {
-      const file = new File([await saved.output], resultName(name, modelName, direction), { type: 'image/png' });
-      await navigator.share({ files: [file], title: file.name });
+      await shareFile(new File([await saved.output], resultName(name, modelName, direction), { type: 'image/png' }));
     } catch (error) {
-      if (error?.name === 'AbortError') return; // the person closed the share sheet
       this.fail(error, 'The translation could not be shared.');
     }
   }

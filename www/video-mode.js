@@ -6,7 +6,7 @@
 // ends the video at the frames done so far. Nothing leaves the machine.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { canShareFile, download, drawScaled, resultName } from './images.js';
+import { canShareFile, download, drawScaled, resultName, shareFile } from './images.js';
 import { formatMs } from './status.js';
 import { FrameStepper, mediaEvent, seek } from './video-frames.js';
 import { canMakeVideos, CONTAINERS, encodeSound, SOUND_RATE, VideoWriter } from './video-writer.js';
@@ -133,11 +133,12 @@ export class VideoMode {
       const result = await this.frames(video, name, duration);
       this.status.busy(`Adding the sound of “${name}”…`);
       const decoded = await sound;
-      const kept = await encodeSound(decoded, result.done / result.fps, result.container);
+      const { writer } = result;
+      const kept = await encodeSound(decoded, result.done / result.fps, writer.container);
       result.soundNote = kept.note;
       result.soundSeconds = decoded.buffer?.duration ?? null;
-      const blob = result.writer.file(Math.round(1e6 / result.fps), kept.sound);
-      this.show(blob, videoName(name, result.modelName, result.direction, result.beside, result.container), result, name);
+      const blob = writer.file(result.frameDuration, kept.sound);
+      this.show(blob, videoName(name, result.modelName, result.direction, result.beside, writer.container), result, name);
       if (result.failure) {
         this.status.error(result.failure, `Frame ${result.done + 1} of “${name}” could not be translated: the video holds the frames before it.`, 'video');
         document.body.dataset.video = 'error';
@@ -175,8 +176,9 @@ export class VideoMode {
    * counts. A failure after some frames keeps them: the video is made of those, and `failure` says why.
    */
   async frames(video, name, duration) {
-    const { maxSide } = this.settings();
-    let { direction, modelName } = this.settings();
+    const chosen = this.settings();
+    const { maxSide } = chosen;
+    let { direction, modelName } = chosen;
     const fps = Number(this.fps.value);
     const beside = this.beside.checked; // the original left of the translation
     const writer = new VideoWriter({ format: this.format.value, fps, source: `“${name}”` });
@@ -244,7 +246,7 @@ export class VideoMode {
     }
     await writer.end();
     return {
-      writer, container: writer.container, formatNote: writer.formatNote, ...writer.size, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
+      writer, frameDuration, done, total: times.length, failure, fps, seconds: (performance.now() - started) / 1000, modelName, direction, beside, held,
     };
   }
 
@@ -253,15 +255,15 @@ export class VideoMode {
     if (!this.made) return;
     const { blob, name } = this.made;
     try {
-      await navigator.share({ files: [new File([blob], name, { type: blob.type })], title: name });
+      await shareFile(new File([blob], name, { type: blob.type }));
     } catch (error) {
-      if (error?.name === 'AbortError') return; // the person closed the share sheet
       this.status.error(error, 'The video could not be shared.', 'video');
     }
   }
 
   /** The video made: in the player, to download or share. */
-  show(blob, filename, { done, total, fps, seconds, width, height, soundNote, soundSeconds, beside, held, container, formatNote }, name) {
+  show(blob, filename, { writer, done, total, fps, seconds, soundNote, soundSeconds, beside, held }, name) {
+    const { container, formatNote, size: { width, height } } = writer;
     if (this.player.src) URL.revokeObjectURL(this.player.src);
     this.made = { blob, name: filename };
     this.player.src = URL.createObjectURL(blob);

@@ -7,18 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { concat as join } from '../../www/media-codes.js';
 import { mp4Parts } from '../../www/mp4.js';
 import { bodyOf, findBox, mp4Tracks, readBoxes } from './mp4-boxes.mjs';
-
-const join = (parts) => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
 
 /** An avcC as an encoder gives it (version 1, High profile, level 3.1, one SPS and one PPS). */
 const AVCC = Uint8Array.from([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee]);
