@@ -77,6 +77,7 @@ const current = () => ({
   videoBeside: settings.videoBeside,
   videoFormat: settings.videoFormat,
   recordBeside: settings.recordBeside,
+  recordSound: settings.recordSound,
 });
 const onViewChange = (view) => {
   remember('view', view);

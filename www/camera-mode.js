@@ -2,15 +2,16 @@
 // frames-per-second readout, a choice of camera (when there are several; the choice is kept), a
 // mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
 // mirrored at first), pause, a snapshot (downloaded, and added to the photos' list), and a
-// recording of the translation as shown, the camera picture beside it if chosen (video-writer.js:
-// an MP4 or a WebM, as "Save as" in Video says; each frame lasts until the next is translated,
-// paused time left out), downloaded when it stops. Leaving the mode switches the camera off; a
-// recording under way is saved first.
+// recording of the translation as shown, the camera picture beside it and the microphone's sound
+// if chosen (video-writer.js: an MP4 or a WebM, as "Save as" in Video says; each frame at the time
+// it was taken, lasting until the next, paused time left out; sound-recorder.js), downloaded when
+// it stops. Leaving the mode switches the camera off; a recording under way is saved first.
 
 import { Cancelled, FriendlyError } from './errors.js';
 import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
+import { canRecordSound, SoundRecorder } from './sound-recorder.js';
 import { formatMs } from './status.js';
-import { canMakeVideos, VideoWriter } from './video-writer.js';
+import { canMakeVideos, encodeSound, VideoWriter } from './video-writer.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,8 +25,8 @@ const RECORD_MAX_SECONDS = 10 * 60;
 export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
-   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm', recordBeside: boolean },
-   *           onChoice: (key: 'mirror' | 'mirrorBack' | 'recordBeside', value: boolean) => void,
+   *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm', recordBeside: boolean, recordSound: boolean },
+   *           onChoice: (key: 'mirror' | 'mirrorBack' | 'recordBeside' | 'recordSound', value: boolean) => void,
    *           onCameraChange: (deviceId: string) => void,
    *           onSnapshot: (entry: { name: string, modelName: string, direction: string }, input: HTMLCanvasElement, output: HTMLCanvasElement) => { output: Promise<Blob> } }} options
    */
@@ -52,8 +53,9 @@ export class CameraMode {
     this.recordButton = $('camera-record');
     this.recordTime = $('camera-record-time');
     this.recordBeside = $('camera-beside');
+    this.recordSound = $('camera-sound');
     this.recordCanvas = document.createElement('canvas');
-    this.recording = null; // { writer, stem, modelName, direction, started, pausedMs, pausedAt, first, last, timer }
+    this.recording = null; // { writer, sound, stem, modelName, direction, started, pausedMs, pausedAt, first, last, timer }
     this.saving = null; // the recording being saved (a Promise)
 
     this.showMirror();
@@ -67,6 +69,9 @@ export class CameraMode {
     this.recordBeside.closest('label').hidden = !canMakeVideos();
     this.recordBeside.checked = settings().recordBeside;
     this.recordBeside.addEventListener('change', () => onChoice('recordBeside', this.recordBeside.checked));
+    this.recordSound.closest('label').hidden = !canMakeVideos() || !canRecordSound();
+    this.recordSound.checked = settings().recordSound;
+    this.recordSound.addEventListener('change', () => onChoice('recordSound', this.recordSound.checked));
     this.recordButton.addEventListener('click', () => (this.recording ? this.stopRecording() : this.startRecording()));
     // Closing or reloading the page while recording would lose the recording: the browser asks first.
     window.addEventListener('beforeunload', (event) => {
@@ -207,10 +212,14 @@ export class CameraMode {
 
   setPaused(paused) {
     const recording = this.recording;
-    if (recording && paused && recording.pausedAt === null) recording.pausedAt = performance.now();
+    if (recording && paused && recording.pausedAt === null) {
+      recording.pausedAt = performance.now();
+      recording.sound?.pause();
+    }
     if (recording && !paused && recording.pausedAt !== null) {
       recording.pausedMs += performance.now() - recording.pausedAt;
       recording.pausedAt = null;
+      recording.sound?.resume();
     }
     this.paused = paused;
     this.pauseButton.setAttribute('aria-pressed', String(paused));
@@ -232,6 +241,9 @@ export class CameraMode {
         continue;
       }
       const { direction, maxSide } = this.settings();
+      // A recording takes the frame at the time it is taken (in step with the sound), not shown.
+      const recording = this.recording?.pausedAt === null ? this.recording : null;
+      const takenAt = recording ? this.recordClock(recording) : null;
       let input;
       let result;
       this.rate.dataset.busy = 'true'; // a frame is being translated
@@ -251,7 +263,7 @@ export class CameraMode {
       paint(this.compare.input, input);
       paint(this.compare.output, result.image);
       this.countFrame(result.ms);
-      if (this.recording) await this.record();
+      if (recording && recording === this.recording) await this.record(recording, takenAt);
     }
   }
 
@@ -276,14 +288,15 @@ export class CameraMode {
 
   /**
    * Starts recording the translation as it is shown (mirrored or not), from the next frame
-   * translated: as "Save as" in Video says (MP4, else WebM).
+   * taken: as "Save as" in Video says (MP4, else WebM), with the microphone's sound if chosen.
    */
   startRecording() {
     if (!this.running || this.recording || this.saving) return;
     const { modelName, direction, videoFormat } = this.settings();
     const now = performance.now();
-    this.recording = {
+    const recording = {
       writer: new VideoWriter({ format: videoFormat, fps: RECORD_FPS, source: 'the camera', steady: false }),
+      sound: null,
       stem: `camera-${fileStamp()}`,
       modelName,
       direction,
@@ -294,8 +307,19 @@ export class CameraMode {
       last: null, // the last frame's time (µs)
       timer: setInterval(() => this.showRecordTime(), 250),
     };
+    this.recording = recording;
+    if (this.recordSound.checked && !this.recordSound.closest('label').hidden) {
+      recording.sound = new SoundRecorder(() => this.recordClock(recording), recording.pausedAt !== null);
+      recording.sound.ready.then(() => {
+        const { failure } = recording.sound;
+        if (!failure || this.recording !== recording) return;
+        const hint = failure === 'the microphone is blocked' ? ' (allow it for this site in your browser’s settings to record sound)' : '';
+        this.status.say(`Recording the translation without sound: ${failure}${hint}. “Stop recording” saves it as a video.`);
+      });
+    }
     this.recordButton.textContent = 'Stop recording';
     this.recordBeside.disabled = true; // one size for the whole video
+    this.recordSound.disabled = true;
     this.recordButton.setAttribute('aria-pressed', 'true');
     this.recordTime.hidden = false;
     this.showRecordTime();
@@ -316,12 +340,11 @@ export class CameraMode {
   }
 
   /**
-   * Adds the translated frame on screen to the recording, as shown (mirrored or not), with the
-   * camera picture left of it when "Original beside it" is on.
+   * Adds the translated frame on screen to `recording` at `timestamp` (µs on its clock: when the
+   * frame was taken), as shown (mirrored or not), with the camera picture left of it when
+   * "Original beside it" is on.
    */
-  async record() {
-    const recording = this.recording;
-    const timestamp = this.recordClock(recording);
+  async record(recording, timestamp) {
     if (recording.last !== null && timestamp <= recording.last) return;
     const pictures = this.recordBeside.checked ? [this.compare.input, this.compare.output] : [this.compare.output];
     const canvas = this.recordCanvas;
@@ -359,8 +382,10 @@ export class CameraMode {
     this.recording = null;
     clearInterval(recording.timer);
     const end = this.recordClock(recording);
+    recording.sound?.close();
     this.recordButton.textContent = 'Record';
     this.recordBeside.disabled = false;
+    this.recordSound.disabled = false;
     this.recordButton.setAttribute('aria-pressed', 'false');
     this.recordTime.hidden = true;
     document.body.dataset.recording = 'saving';
@@ -371,7 +396,7 @@ export class CameraMode {
     return this.saving;
   }
 
-  async saveRecording({ writer, stem, modelName, direction, first, last }, end, reason) {
+  async saveRecording({ writer, sound, stem, modelName, direction, first, last }, end, reason) {
     try {
       await writer.end(); // after the frame under way, if any
       if (writer.added === 0) {
@@ -380,11 +405,15 @@ export class CameraMode {
       }
       const name = resultName(stem, modelName, direction, { extension: writer.container });
       // The last frame lasts until the recording ended (at least a millisecond).
-      download(writer.file(Math.max(1000, end - last)), name);
-      const saved = `The recording is saved: ${name} (${((Math.max(end, last + 1000) - first) / 1e6).toFixed(1)} s, ${writer.added} frame${writer.added === 1 ? '' : 's'}, no sound${writer.formatNote ? `; ${writer.formatNote}` : ''}).`;
+      const seconds = (Math.max(end, last + 1000) - first) / 1e6;
+      if (sound) this.status.busy('Adding the sound to the recording…');
+      const kept = sound ? await encodeSound(await sound.decoded(first, seconds), seconds, writer.container) : { sound: null, note: 'no sound' };
+      download(writer.file(Math.max(1000, end - last), kept.sound), name);
+      const saved = `The recording is saved: ${name} (${seconds.toFixed(1)} s, ${writer.added} frame${writer.added === 1 ? '' : 's'}, ${kept.note}${writer.formatNote ? `; ${writer.formatNote}` : ''}).`;
       if (reason) this.status.error(reason, 'The recording stopped early.', 'camera');
       this.status.say(saved);
     } catch (error) {
+      this.status.say('The recording is not saved.'); // no longer busy adding its sound
       this.status.error(error, 'The recording could not be saved.', 'camera');
     }
   }

@@ -23,6 +23,7 @@ const DEFAULTS = Object.freeze({
   videoBeside: false, // the video made shows the original left of the translation
   videoFormat: 'mp4', // the file a video is made into: MP4 (H.264) plays on phones too; else WebM
   recordBeside: false, // a camera recording shows the camera picture left of its translation
+  recordSound: false, // a camera recording has the microphone's sound (the browser asks for it the first time)
 });
 
 function valid(key, value) {
@@ -33,7 +34,8 @@ function valid(key, value) {
     case 'mirror':
     case 'mirrorBack':
     case 'videoBeside':
-    case 'recordBeside': return typeof value === 'boolean';
+    case 'recordBeside':
+    case 'recordSound': return typeof value === 'boolean';
     case 'model': return value === null || typeof value === 'string';
     case 'camera': return value === null || (typeof value === 'string' && value.length <= 512);
     case 'videoFps': return VIDEO_FPS.includes(value);

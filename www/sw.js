@@ -29,6 +29,7 @@ const APP_FILES = [
   'mp4.js',
   'photo-mode.js',
   'settings.js',
+  'sound-recorder.js',
   'status.js',
   'translator-client.js',
   'translator-worker.js',

@@ -1,7 +1,11 @@
 // Debian's Chromium driven by playwright-core (which never downloads a browser): WebGPU through
-// SwiftShader's software Vulkan, and two fake cameras (fake_device_0 and fake_device_1, 640×480)
-// that are allowed without asking; and what several scripts do with it (wait for the page, read a
+// SwiftShader's software Vulkan, two fake cameras (fake_device_0 and fake_device_1, 640×480) and
+// a fake microphone (a 440 Hz tone, FAKE_MIC_HZ) that are allowed without asking; and what several scripts do with it (wait for the page, read a
 // canvas or a picture's pixels, record or encode a test video in the page, read its frames' numbers).
+
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
@@ -9,12 +13,38 @@ import { encodeNumbered, NUMBER_BITS, readNumbers, videoToDecode } from './numbe
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
+/** The fake microphone's tone (Hz): a second of it, looped. */
+export const FAKE_MIC_HZ = 440;
+
+/** A WAV file of one second of a FAKE_MIC_HZ tone (48 kHz, mono, 16 bits), written once; its path. */
+function fakeMicrophoneFile() {
+  const rate = 48_000;
+  const wav = Buffer.alloc(44 + rate * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + rate * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(rate * 2, 40);
+  for (let i = 0; i < rate; i++) wav.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * FAKE_MIC_HZ * i) / rate)), 44 + i * 2);
+  const path = join(tmpdir(), `unpaired-fake-microphone-${FAKE_MIC_HZ}.wav`);
+  writeFileSync(path, wav);
+  return path;
+}
+
 const BASE_ARGS = [
   '--no-sandbox',
   '--disable-background-networking',
   '--disable-component-update',
   '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
+  `--use-file-for-fake-audio-capture=${fakeMicrophoneFile()}`,
 ];
 
 export const WEBGPU_ARGS = [

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  canvasPixels, frameNumbers, lastFramePixels, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
+  canvasPixels, FAKE_MIC_HZ, frameNumbers, lastFramePixels, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
 } from './chromium.mjs';
 import {
   blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
 import { child, children, elements } from './ebml.mjs';
 import { mp4Tracks } from './mp4-boxes.mjs';
-import { assertFramesAtTheirTimes, videoToDecode } from './numbered-video.mjs';
+import { assertFramesAtTheirTimes, readNumbers, videoToDecode } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 
 const SLOW = { timeout: 300_000 }; // software WebGPU compiles its shaders on first use
@@ -1179,7 +1179,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('camera: records the translation as shown (the camera picture beside it if chosen) into an MP4 (paused time left out) or a WebM, saved on "Stop recording" and when leaving the mode', SLOW, async () => {
+  it('camera: records the translation as shown (the camera picture beside it and the microphone if chosen) into an MP4 (paused time left out) or a WebM, saved on "Stop recording" and when leaving the mode', SLOW, async () => {
     const page = await openPage('?maxSide=256');
     await waitForEngine(page);
     await page.click('#mode-camera');
@@ -1192,18 +1192,22 @@ describe('the web app in headless Chromium', () => {
       await page.waitForFunction(() => document.querySelector('#fps').dataset.busy === 'false', null, SLOW); // the frame under way is shown (and recorded)
     };
 
-    // With the camera picture beside the translation: record 1.5 s, pause 1.5 s, resume for 1.5 s,
-    // pause again, then stop: the video lasts the 3 s recorded.
+    // With the camera picture beside the translation and the (fake) microphone's sound: record
+    // 1.5 s, pause 1.5 s, resume for 1.5 s, pause again, then stop: the video lasts the 3 s recorded.
     await page.check('#camera-beside');
+    await page.check('#camera-sound');
     const started = Date.now();
-    // The frames shown before the click are not recorded: counted in the same task as the click.
+    // The frames taken before the click are not recorded (those shown, and the one being
+    // translated): counted in the same task as the click.
     const first = await page.evaluate(() => {
       document.getElementById('camera-record').click();
-      return Number(document.querySelector('#fps').dataset.frames);
+      const { frames, busy } = document.querySelector('#fps').dataset;
+      return Number(frames) + (busy === 'true' ? 1 : 0);
     });
     assert.equal(await page.getAttribute('#camera-record', 'aria-pressed'), 'true');
     assert.equal(await page.textContent('#camera-record'), 'Stop recording');
     assert.equal(await page.isDisabled('#camera-beside'), true, 'one size for the whole recording');
+    assert.equal(await page.isDisabled('#camera-sound'), true);
     await page.waitForTimeout(1500);
     const pausedAt = Date.now();
     await pause();
@@ -1224,14 +1228,19 @@ describe('the web app in headless Chromium', () => {
     assert.match(name, /^camera-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-tiny-a_to_b\.mp4$/);
     const bytes = readFileSync(await saved.path());
     const [video, ...others] = mp4Tracks(bytes);
-    assert.deepEqual([video.handler, video.entry.type, others.length], ['vide', 'avc1', 0], 'H.264, no sound');
-    assert.equal(video.samples.length, recordedFrames, 'every frame translated while recording, once');
+    assert.deepEqual([video.handler, video.entry.type, ...others.map(({ handler, entry }) => `${handler} ${entry.type}`)], ['vide', 'avc1', 'soun Opus'], 'H.264, and the sound as Opus');
+    assert.equal(video.samples.length, recordedFrames, 'every frame taken while recording, once');
     assert.ok(video.samples.every((sample, k) => k === 0 || sample.show > video.samples[k - 1].show), 'in time order');
     const seconds = video.duration / video.timescale;
     const expected = (stopped - started - (resumedAt - pausedAt) - (stopped - pausedAgain)) / 1000;
     console.log(`camera recording: ${video.samples.length} frames, ${seconds.toFixed(2)} s, ${((stopped - started) / 1000).toFixed(2)} s with the pauses, ${expected.toFixed(2)} s without`);
     assert.ok(Math.abs(seconds - expected) < 0.5, `the video lasts the time recorded, pauses left out: ${seconds} s, about ${expected} s`);
-    assert.match(await page.textContent('#status-text'), new RegExp(`^The recording is saved: ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d s, ${recordedFrames} frames, no sound\\)\\.$`));
+    assert.match(await page.textContent('#status-text'), new RegExp(`^The recording is saved: ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d s, ${recordedFrames} frames, with sound \\(mono\\)\\)\\.$`));
+    // The microphone's tone, as long as the video (the clock it was placed on left the pauses out).
+    const heard = await soundOf(page, bytes);
+    console.log(`camera recording sound: ${heard.duration.toFixed(3)} s, ${heard.channels} channel(s), ${heard.frequency.toFixed(1)} Hz`);
+    assert.ok(Math.abs(heard.duration - seconds) < 0.05, `the sound lasts as long as the video: ${heard.duration} s, ${seconds} s`);
+    assert.ok(Math.abs(heard.frequency - FAKE_MIC_HZ) < 10, `the microphone's ${FAKE_MIC_HZ} Hz tone: ${heard.frequency} Hz`);
     const said = Number((await page.textContent('#status-text')).match(/\((\d+\.\d) s,/)[1]);
     assert.ok(Math.abs(said - seconds) < 0.051, `the length said (${said} s) is the video's (${seconds} s)`);
     assert.equal(video.samples[0].show, 0, 'the video starts with its first frame');
@@ -1245,6 +1254,7 @@ describe('the web app in headless Chromium', () => {
     assert.ok(differences.every((difference) => difference < 1.5), `the last frame is the one shown (mean |Δ| ${differences.map((d) => d.toFixed(2))})`);
     assert.equal(await page.textContent('#camera-record'), 'Record');
     assert.equal(await page.isDisabled('#camera-beside'), false);
+    assert.equal(await page.isDisabled('#camera-sound'), false);
     await page.uncheck('#camera-beside');
 
     // Stopped before a frame was recorded (paused all along): nothing to save, and that is said.
@@ -1256,12 +1266,19 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.textContent('#status-text'), 'The recording ended before its first frame: there is nothing to save.');
     await page.click('#camera-pause');
 
-    // "Save as" WebM (in Video); leaving the camera while recording saves the recording.
+    // "Save as" WebM (in Video); leaving the camera while recording saves the recording. The
+    // microphone is blocked: the recording goes on without sound, and says why.
     await page.click('#mode-video');
     await page.selectOption('#video-format', 'webm');
     await page.click('#mode-camera');
     await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, null, SLOW);
+    await page.evaluate(() => {
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (asked) => (asked.audio ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : open(asked));
+    });
     await page.click('#camera-record');
+    await page.waitForFunction(() => document.getElementById('status-text').textContent.includes('without sound'), null, SLOW);
+    assert.equal(await page.textContent('#status-text'), 'Recording the translation without sound: the microphone is blocked (allow it for this site in your browser’s settings to record sound). “Stop recording” saves it as a video.');
     await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 3, await frames(), SLOW);
     const [left] = await Promise.all([page.waitForEvent('download'), page.click('#mode-photo')]);
     assert.match(left.suggestedFilename(), /^camera-.*-tiny-a_to_b\.webm$/);
@@ -1269,9 +1286,10 @@ describe('the web app in headless Chromium', () => {
     const tracks = child(webm, elements(webm)[1], 0x1654ae6b);
     const [track] = children(webm, tracks);
     assert.equal(child(webm, track, 0x23e383), undefined, 'no default frame duration: each frame lasts until the next');
+    assert.equal(children(webm, tracks).length, 1, 'no sound track');
     assert.equal(await page.evaluate(() => document.body.dataset.camera), 'off');
     await page.waitForFunction(() => document.body.dataset.recording === 'off', null, SLOW);
-    assert.match(await page.textContent('#status-text'), /^The recording is saved: camera-.*\.webm \(\d+\.\d s, \d+ frames, no sound\)\.$/);
+    assert.match(await page.textContent('#status-text'), /^The recording is saved: camera-.*\.webm \(\d+\.\d s, \d+ frames, no sound \(the microphone is blocked\)\)\.$/);
 
     // Closing the page while recording: the browser asks first.
     await page.click('#mode-camera');
@@ -1279,12 +1297,90 @@ describe('the web app in headless Chromium', () => {
     await page.click('#camera-record');
     await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 2, await frames(), SLOW);
     assert.equal(await closeAndStay(page), 'beforeunload');
-    await page.evaluate(() => { // the next tests make MP4s again
+    await page.evaluate(() => { // the next tests make MP4s again, without asking for the microphone
       const kept = JSON.parse(localStorage.getItem('unpaired.settings'));
-      localStorage.setItem('unpaired.settings', JSON.stringify({ ...kept, videoFormat: 'mp4' }));
+      localStorage.setItem('unpaired.settings', JSON.stringify({ ...kept, videoFormat: 'mp4', recordSound: false }));
     });
     const [dropped] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
     assert.match(dropped.suggestedFilename(), /\.webm$/);
+    await page.close();
+  });
+
+  it('camera: a recording\'s sound is in step with its picture (each frame at the time it was taken), after a pause too', SLOW, async () => {
+    // A camera and a microphone the test drives: a black picture that turns white, and silence
+    // that turns into a tone, in the same task. In the recording, the first white frame and the
+    // tone's start are at the same time, within a frame's time and the browser's latencies. The
+    // frames are large, so each takes a while to translate: a frame placed when it is shown, not
+    // when it was taken, would come that much after the tone.
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+    await page.addInitScript(() => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 1280, height: 960 });
+      let colour = '#000';
+      let tick = 0;
+      const paint = () => {
+        const context = canvas.getContext('2d');
+        context.fillStyle = colour;
+        context.fillRect(0, 0, 1280, 960);
+        context.fillStyle = tick++ % 2 ? '#808080' : '#7f7f7f'; // a changing corner: a new frame each time
+        context.fillRect(0, 0, 2, 2);
+      };
+      paint();
+      setInterval(paint, 10);
+      let sound = null;
+      window.flash = () => {
+        colour = '#fff';
+        paint();
+        sound.gain.gain.setValueAtTime(1, sound.context.currentTime);
+      };
+      navigator.mediaDevices.getUserMedia = async (asked) => {
+        if (!asked.audio) return canvas.captureStream(60);
+        const context = new AudioContext(); // in the click on "Record"
+        const tone = context.createOscillator();
+        const gain = context.createGain();
+        const into = context.createMediaStreamDestination();
+        gain.gain.value = 0;
+        tone.connect(gain).connect(into);
+        tone.start();
+        sound = { context, gain };
+        await context.resume();
+        return into.stream;
+      };
+    });
+    await page.goto(`${server.url}?maxSide=1024`);
+    await waitForEngine(page);
+    await page.click('#mode-camera');
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, null, SLOW);
+    await page.check('#camera-beside');
+    await page.check('#camera-sound');
+    // A pause before the flash: the sound stands still with the picture.
+    await page.click('#camera-record');
+    await page.waitForTimeout(800);
+    await page.click('#camera-pause');
+    await page.waitForTimeout(1000);
+    await page.click('#camera-pause');
+    await page.waitForTimeout(700);
+    await page.evaluate(() => window.flash());
+    await page.waitForTimeout(1000);
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
+    const bytes = readFileSync(await saved.path());
+    assert.match(await page.textContent('#status-text'), /, with sound \(mono\)\)\.$/);
+    const decode = videoToDecode(bytes);
+    const times = decode.chunks.map(({ time }) => time).sort((a, b) => a - b);
+    const white = await page.evaluate(readNumbers, { ...decode, share: 0.5, bits: 1 }); // the camera half: 1 once white
+    const flashed = white.indexOf(1);
+    assert.ok(flashed > 0 && white.slice(flashed).every((bit) => bit === 1), `black, then white from one frame on: ${white.join('')}`);
+    const heard = await page.evaluate(async (base64) => {
+      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const audio = await new OfflineAudioContext(1, 1, 48_000).decodeAudioData(data.buffer);
+      const samples = audio.getChannelData(0);
+      return { onset: (samples.findIndex((sample) => Math.abs(sample) > 0.1) / audio.sampleRate) * 1000, duration: audio.duration };
+    }, bytes.toString('base64'));
+    const frameTime = times[flashed] - times[flashed - 1];
+    const translated = await page.evaluate(() => document.getElementById('fps').textContent);
+    console.log(`camera recording in step: first white frame at ${times[flashed].toFixed(0)} ms (the one before at ${times[flashed - 1].toFixed(0)} ms), the tone from ${heard.onset.toFixed(0)} ms; ${translated}`);
+    assert.ok(heard.onset > times[flashed - 1] - 60 && heard.onset < times[flashed] + 60,
+      `the tone starts between the last black frame and the first white one (±60 ms): ${heard.onset} ms, frames at ${times[flashed - 1]} and ${times[flashed]} ms (${frameTime} ms apart)`);
     await page.close();
   });
 

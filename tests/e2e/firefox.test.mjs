@@ -261,23 +261,32 @@ describe('the web app in headless Firefox', () => {
     assert.match(status[1], /“cut-firefox\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
   });
 
-  it('records the camera\'s translation into a WebM Firefox plays, and says why not an MP4', { timeout: 300_000 }, async () => {
+  it('records the camera\'s translation with the microphone\'s sound into a WebM Firefox plays, and says why not an MP4', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=cpu&maxSide=256`);
     await firefox.waitFor(settled);
     await firefox.execute(KEEP_MADE_VIDEO);
     const frames = "return Number(document.getElementById('fps').dataset.frames || 0)";
     await firefox.execute("document.getElementById('mode-camera').click()");
     await firefox.waitFor(`${frames} >= 2`);
-    // The frames shown before the click are not recorded: counted in the same task as the click.
-    const first = await firefox.execute("document.getElementById('camera-record').click(); return Number(document.getElementById('fps').dataset.frames)");
+    await firefox.execute("document.getElementById('camera-sound').click()"); // on: the fake microphone's 440 Hz tone
+    // The frames taken before the click are not recorded (those shown, and the one being
+    // translated): counted in the same task as the click, a person's (WebDriver's): the page's
+    // sound may start only after one.
+    await firefox.execute(`document.getElementById('camera-record').addEventListener('click', () => {
+      const { frames, busy } = document.getElementById('fps').dataset;
+      window.framesBeforeRecording = Number(frames) + (busy === 'true' ? 1 : 0);
+    }, { once: true, capture: true })`);
+    await firefox.click('#camera-record');
+    const first = await firefox.execute('return window.framesBeforeRecording');
     await firefox.waitFor(`${frames} >= ${first + 5}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     await firefox.execute("document.getElementById('camera-pause').click()");
     await firefox.waitFor("return document.getElementById('fps').dataset.busy === 'false'");
     const recorded = (await firefox.execute(frames)) - first;
     await firefox.execute("document.getElementById('camera-record').click()");
     await firefox.waitFor("return document.body.dataset.recording === 'off'");
     const status = await firefox.execute("return document.getElementById('status-text').textContent");
-    assert.match(status, new RegExp(`^The recording is saved: camera-[-0-9T]+-tiny-a_to_b\\.webm \\(\\d+\\.\\d s, ${recorded} frames, no sound; a WebM: this browser cannot encode H\\.264, which an MP4 needs\\)\\.$`));
+    assert.match(status, new RegExp(`^The recording is saved: camera-[-0-9T]+-tiny-a_to_b\\.webm \\(\\d+\\.\\d s, ${recorded} frames, with sound \\(mono\\); a WebM: this browser cannot encode H\\.264, which an MP4 needs\\)\\.$`));
     const played = await firefox.execute(`return (async () => {
       const video = document.createElement('video');
       video.src = URL.createObjectURL(window.madeVideo);
@@ -291,6 +300,13 @@ describe('the web app in headless Firefox', () => {
     console.log(`firefox camera recording: ${recorded} frames, ${played.duration.toFixed(2)} s, ${played.width} × ${played.height}`);
     assert.deepEqual([played.width, played.height], played.shown.map((side) => side - (side % 2)), 'the translation\'s size');
     assert.ok(played.duration > 0 && Number.isFinite(played.duration), `a length: ${played.duration}`);
+    const heard = await firefox.execute(`return (async () => {
+      const audio = await new OfflineAudioContext(1, 1, 48000).decodeAudioData(await window.madeVideo.arrayBuffer());
+      return { duration: audio.duration, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };
+    })()`).then(({ duration, rate, samples }) => ({ duration, frequency: toneFrequency(samples, rate) }));
+    console.log(`firefox camera recording sound: ${heard.duration.toFixed(3)} s, ${heard.frequency.toFixed(1)} Hz`);
+    assert.ok(Math.abs(heard.duration - played.duration) < 0.1 && Math.abs(heard.frequency - 440) < 10, `the microphone's tone, as long as the video: ${JSON.stringify(heard)}`);
+    await firefox.execute("document.getElementById('camera-sound').click()"); // off again
     await firefox.execute("document.getElementById('mode-photo').click()");
   });
 

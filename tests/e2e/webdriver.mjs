@@ -111,6 +111,12 @@ export class Firefox {
     await this.command('POST', `/element/${element[ELEMENT]}/value`, { text: path });
   }
 
+  /** Clicks the element `selector` as a person would (a click the page may start sound on, unlike a script's). */
+  async click(selector) {
+    const element = await this.command('POST', '/element', { using: 'css selector', value: selector });
+    await this.command('POST', `/element/${element[ELEMENT]}/click`, {});
+  }
+
   async screenshot() {
     return Buffer.from(await this.command('GET', '/screenshot'), 'base64');
   }
