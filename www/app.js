@@ -102,6 +102,11 @@ const video = new VideoMode({
   settings: current,
   onChoice: remember,
 });
+// One "Save as" for videos and camera recordings, offered in both panels.
+const videoFormats = [$('video-format'), $('camera-format')];
+for (const select of videoFormats) {
+  select.addEventListener('change', () => videoFormats.forEach((other) => { other.value = select.value; }));
+}
 
 function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {
   body.backend = backend;

@@ -3,7 +3,7 @@
 // mirror toggle (kept apart for cameras facing the person and cameras facing away, which are not
 // mirrored at first), pause, a snapshot (downloaded, and added to the photos' list), and a
 // recording of the translation as shown, the camera picture beside it and the microphone's sound
-// if chosen (video-writer.js: an MP4 or a WebM, as "Save as" in Video says; each frame at the time
+// if chosen (video-writer.js: an MP4 or a WebM, as "Save as" says; each frame at the time
 // it was taken, lasting until the next, paused time left out; sound-recorder.js), downloaded when
 // it stops. Leaving the mode switches the camera off; a recording under way is saved first.
 
@@ -26,7 +26,7 @@ export class CameraMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
    *           settings: () => { direction: string, maxSide: number, modelName: string, mirror: boolean, mirrorBack: boolean, camera: ?string, videoFormat: 'mp4' | 'webm', recordBeside: boolean, recordSound: boolean },
-   *           onChoice: (key: 'mirror' | 'mirrorBack' | 'recordBeside' | 'recordSound', value: boolean) => void,
+   *           onChoice: (key: 'mirror' | 'mirrorBack' | 'recordBeside' | 'recordSound' | 'videoFormat', value: boolean | string) => void,
    *           onCameraChange: (deviceId: string) => void,
    *           onSnapshot: (entry: { name: string, modelName: string, direction: string }, input: HTMLCanvasElement, output: HTMLCanvasElement) => { output: Promise<Blob> } }} options
    */
@@ -54,6 +54,7 @@ export class CameraMode {
     this.recordTime = $('camera-record-time');
     this.recordBeside = $('camera-beside');
     this.recordSound = $('camera-sound');
+    this.recordFormat = $('camera-format');
     this.recordCanvas = document.createElement('canvas');
     this.recording = null; // { writer, sound, stem, modelName, direction, started, pausedMs, pausedAt, first, last, timer }
     this.saving = null; // the recording being saved (a Promise)
@@ -72,6 +73,9 @@ export class CameraMode {
     this.recordSound.closest('label').hidden = !canMakeVideos() || !canRecordSound();
     this.recordSound.checked = settings().recordSound;
     this.recordSound.addEventListener('change', () => onChoice('recordSound', this.recordSound.checked));
+    $('camera-format-field').hidden = !canMakeVideos();
+    this.recordFormat.value = settings().videoFormat;
+    this.recordFormat.addEventListener('change', () => onChoice('videoFormat', this.recordFormat.value));
     this.recordButton.addEventListener('click', () => (this.recording ? this.stopRecording() : this.startRecording()));
     // Closing or reloading the page while recording would lose the recording: the browser asks first.
     window.addEventListener('beforeunload', (event) => {
@@ -288,7 +292,7 @@ export class CameraMode {
 
   /**
    * Starts recording the translation as it is shown (mirrored or not), from the next frame
-   * taken: as "Save as" in Video says (MP4, else WebM), with the microphone's sound if chosen.
+   * taken: as "Save as" says (MP4, else WebM), with the microphone's sound if chosen.
    */
   startRecording() {
     if (!this.running || this.recording || this.saving) return;
@@ -320,6 +324,7 @@ export class CameraMode {
     this.recordButton.textContent = 'Stop recording';
     this.recordBeside.disabled = true; // one size for the whole video
     this.recordSound.disabled = true;
+    this.recordFormat.disabled = true;
     this.recordButton.setAttribute('aria-pressed', 'true');
     this.recordTime.hidden = false;
     this.showRecordTime();
@@ -386,6 +391,7 @@ export class CameraMode {
     this.recordButton.textContent = 'Record';
     this.recordBeside.disabled = false;
     this.recordSound.disabled = false;
+    this.recordFormat.disabled = false;
     this.recordButton.setAttribute('aria-pressed', 'false');
     this.recordTime.hidden = true;
     document.body.dataset.recording = 'saving';

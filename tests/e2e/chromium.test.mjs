@@ -1208,6 +1208,7 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.textContent('#camera-record'), 'Stop recording');
     assert.equal(await page.isDisabled('#camera-beside'), true, 'one size for the whole recording');
     assert.equal(await page.isDisabled('#camera-sound'), true);
+    assert.equal(await page.isDisabled('#camera-format'), true);
     await page.waitForTimeout(1500);
     const pausedAt = Date.now();
     await pause();
@@ -1266,11 +1267,12 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.textContent('#status-text'), 'The recording ended before its first frame: there is nothing to save.');
     await page.click('#camera-pause');
 
-    // "Save as" WebM (in Video); leaving the camera while recording saves the recording. The
+    // "Save as" WebM (chosen in Video); leaving the camera while recording saves the recording. The
     // microphone is blocked: the recording goes on without sound, and says why.
     await page.click('#mode-video');
     await page.selectOption('#video-format', 'webm');
     await page.click('#mode-camera');
+    assert.equal(await page.inputValue('#camera-format'), 'webm', 'one "Save as", offered in Video and Camera');
     await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 2, null, SLOW);
     await page.evaluate(() => {
       const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -1293,6 +1295,9 @@ describe('the web app in headless Chromium', () => {
 
     // Closing the page while recording: the browser asks first.
     await page.click('#mode-camera');
+    await page.selectOption('#camera-format', 'mp4'); // chosen in Camera: Video's says so too
+    assert.equal(await page.inputValue('#video-format'), 'mp4');
+    await page.selectOption('#camera-format', 'webm');
     await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 1, null, SLOW);
     await page.click('#camera-record');
     await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 2, await frames(), SLOW);
