@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { encodeNumbered, NUMBER_BITS, readNumbers, videoToDecode } from './numbered-video.mjs';
+import { encodeNumbered, NUMBER_BITS, readFrames, videoToDecode } from './numbered-video.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -171,32 +171,11 @@ export async function numberedVideo(page, { width, height, fps, seconds, keyEver
  * The numbers (`numberedVideo`'s) that the frames of the WebM or MP4 `bytes` show in their left
  * `share` of the width (1, or 1/2 for a video with the original beside), in order.
  */
-export function frameNumbers(page, bytes, { share = 1 } = {}) {
-  return page.evaluate(readNumbers, { ...videoToDecode(bytes), share, bits: NUMBER_BITS });
+export async function frameNumbers(page, bytes, { share = 1 } = {}) {
+  return (await page.evaluate(readFrames, { ...videoToDecode(bytes), share, bits: NUMBER_BITS })).numbers;
 }
 
 /** The last frame of the WebM or MP4 `bytes`, decoded in the page (WebCodecs): `{ width, height, rgba }`. */
-export function lastFramePixels(page, bytes) {
-  return page.evaluate(async ({ codec, description, chunks }) => {
-    let last = null;
-    let failure = null;
-    const decoder = new VideoDecoder({
-      output: (frame) => {
-        last?.close();
-        last = frame;
-      },
-      error: (error) => { failure = error; },
-    });
-    decoder.configure({ codec, ...(description ? { description: Uint8Array.from(atob(description), (c) => c.charCodeAt(0)) } : {}) });
-    for (const { time, key, data } of chunks) {
-      decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: Math.round(time * 1000), data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }));
-    }
-    await decoder.flush();
-    if (failure) throw failure;
-    const canvas = Object.assign(document.createElement('canvas'), { width: last.displayWidth, height: last.displayHeight });
-    const context = canvas.getContext('2d');
-    context.drawImage(last, 0, 0);
-    last.close();
-    return { width: canvas.width, height: canvas.height, rgba: Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data) };
-  }, videoToDecode(bytes));
+export async function lastFramePixels(page, bytes) {
+  return (await page.evaluate(readFrames, { ...videoToDecode(bytes), last: true })).last;
 }

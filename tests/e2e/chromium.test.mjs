@@ -15,7 +15,7 @@ import {
 } from './fixtures.mjs';
 import { child, children, elements } from './ebml.mjs';
 import { mp4Tracks } from './mp4-boxes.mjs';
-import { assertFramesAtTheirTimes, readNumbers, videoToDecode } from './numbered-video.mjs';
+import { assertFramesAtTheirTimes, readFrames, videoToDecode } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 
 const SLOW = { timeout: 300_000 }; // software WebGPU compiles its shaders on first use
@@ -53,6 +53,11 @@ async function assertMatchesNative(page, label) {
 const canvasSize = (page, selector) => page.locator(selector).evaluate((canvas) => ({ width: canvas.width, height: canvas.height }));
 const alertText = (page) => page.locator('#alert-text').textContent();
 const noticeText = (page) => page.locator('#notice-text').textContent();
+/** Waits until Video mode is done with its file (made, stopped or failed) and says which. */
+async function videoOutcome(page) {
+  await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+  return page.evaluate(() => document.body.dataset.video);
+}
 
 
 /**
@@ -363,7 +368,7 @@ describe('the web app in headless Chromium', () => {
     await page.click('#mode-video');
     assert.equal(await page.isVisible('#video-share'), false, 'nothing to share yet');
     await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
-    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await videoOutcome(page), 'done', await alertText(page));
     await page.locator('#video-panel').getByRole('button', { name: 'Share…' }).click();
     await page.waitForFunction(() => window.shared.length === 2);
     const video = (await page.evaluate(() => window.shared))[1];
@@ -881,9 +886,9 @@ describe('the web app in headless Chromium', () => {
 
     await page.selectOption('#video-fps', '10');
     await page.setInputFiles('#video-file', clip);
-    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    const outcome = await videoOutcome(page);
     await shot(page, '14-video');
-    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.equal(outcome, 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 2\d frames in /);
     // An MP4 (the default; Chromium encodes H.264), its sound Opus (Chromium on Linux has no AAC encoder).
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.mp4: 2\.\d s at 10 frames per second, 48 × 40, with sound$/);
@@ -918,7 +923,7 @@ describe('the web app in headless Chromium', () => {
     await page.selectOption('#video-fps', '5');
     await page.selectOption('#video-format', 'webm');
     await page.setInputFiles('#video-file', clip);
-    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
+    assert.equal(await videoOutcome(page), 'done', await alertText(page));
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b-beside\.webm: 2\.\d s at 5 frames per second, 96 × 40 \(the original beside the translation\), with sound$/);
     assert.equal(await page.textContent('#video-download'), 'Download video (WebM)');
     const besideFile = await downloadVideo(page, join(OUTPUT, 'clip-beside.webm'));
@@ -959,8 +964,7 @@ describe('the web app in headless Chromium', () => {
       await page.setInputFiles('#video-file', clip);
       await page.waitForFunction(() => /frame [3-9] of/.test(document.getElementById('status-text').textContent), null, SLOW);
       await page.selectOption(change, value);
-      await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
-      assert.equal(await page.evaluate(() => document.body.dataset.video), 'error', `${change} changed`);
+      assert.equal(await videoOutcome(page), 'error', `${change} changed`);
       assert.equal(await alertText(page), 'The model or the direction changed while “clip.webm” was translated: the video holds the frames made before.');
       const held = (await page.textContent('#status-text')).match(/^Cut short: the video holds the first (\d+) of (\d+) frames/);
       assert.ok(held && Number(held[1]) >= 3 && Number(held[1]) < Number(held[2]), await page.textContent('#status-text'));
@@ -1016,8 +1020,7 @@ describe('the web app in headless Chromium', () => {
     await page.click('#mode-video');
     const translate = async () => {
       await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
-      await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
-      return page.evaluate(() => document.body.dataset.video);
+      return videoOutcome(page);
     };
     assert.equal(await translate(), 'done', await alertText(page));
     assert.match(await page.textContent('#video-caption'), /^clip-tiny-a_to_b\.webm: 1\.\d s at 15 frames per second, 48 × 40, with sound; a WebM: this browser’s H\.264 encoder failed on these frames$/);
@@ -1048,8 +1051,7 @@ describe('the web app in headless Chromium', () => {
       await page.selectOption('#video-fps', String(fps));
       await page.selectOption('#video-format', format);
       await page.setInputFiles('#video-file', { name: 'numbered.webm', mimeType: 'video/webm', buffer: clip });
-      await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
-      assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+      assert.equal(await videoOutcome(page), 'done', await alertText(page));
       const made = await downloadVideo(page, join(OUTPUT, `numbered-${fps}.${format}`));
       assert.equal(made.name, `numbered-tiny-a_to_b-beside.${format}`);
       assertFramesAtTheirTimes(await frameNumbers(page, made.bytes, { share: 0.5 }), { fps, sourceFps: 30, seconds: 3 });
@@ -1063,16 +1065,14 @@ describe('the web app in headless Chromium', () => {
     // about 1.5 s (the key frame takes more bytes than the others). The last picture is held to
     // the end, and the page says so.
     await page.setInputFiles('#video-file', { name: 'cut.webm', mimeType: 'video/webm', buffer: clip.subarray(0, clip.length >> 1) });
-    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
-    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.equal(await videoOutcome(page), 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 90 frames in .*“cut\.webm” shows no new picture after [12]\.\d s, so its last one is held from there \(the file may be cut short\)\.$/);
 
     // A whole file whose sound (3 s) outlasts its picture (1 s): held too, but not called cut short.
     // (About 90 frames at 30 a second: the sound's last Opus packet may reach a little past 3 s.)
     const longSound = await numberedVideo(page, { width: 320, height: 180, fps: 30, seconds: 1, keyEvery: 30, toneSeconds: 3 });
     await page.setInputFiles('#video-file', { name: 'long-sound.webm', mimeType: 'video/webm', buffer: longSound });
-    await page.waitForFunction(() => ['done', 'stopped', 'error'].includes(document.body.dataset.video), null, SLOW);
-    assert.equal(await page.evaluate(() => document.body.dataset.video), 'done', await alertText(page));
+    assert.equal(await videoOutcome(page), 'done', await alertText(page));
     assert.match(await page.textContent('#status-text'), /^Translated: 9[01] frames in .*“long-sound\.webm” shows no new picture after (0\.9|1\.0) s while its sound goes on, so its last picture is held from there\.$/);
 
     // Closing the page while a video is made: the browser asks first; staying, the video is finished.
@@ -1372,7 +1372,7 @@ describe('the web app in headless Chromium', () => {
     assert.match(await page.textContent('#status-text'), /, with sound \(mono\)\)\.$/);
     const decode = videoToDecode(bytes);
     const times = decode.chunks.map(({ time }) => time).sort((a, b) => a - b);
-    const white = await page.evaluate(readNumbers, { ...decode, share: 0.5, bits: 1 }); // the camera half: 1 once white
+    const { numbers: white } = await page.evaluate(readFrames, { ...decode, share: 0.5, bits: 1 }); // the camera half: 1 once white
     const flashed = white.indexOf(1);
     assert.ok(flashed > 0 && white.slice(flashed).every((bit) => bit === 1), `black, then white from one frame on: ${white.join('')}`);
     const heard = await page.evaluate(async (base64) => {

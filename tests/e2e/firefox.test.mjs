@@ -16,7 +16,7 @@ import {
   blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
 } from './fixtures.mjs';
 import {
-  assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readNumbers, scriptOf, videoChunks,
+  assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readFrames, scriptOf, videoChunks,
 } from './numbered-video.mjs';
 import { startServer } from './server.mjs';
 import { Firefox } from './webdriver.mjs';
@@ -246,7 +246,7 @@ describe('the web app in headless Firefox', () => {
       for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
       return btoa(text);
     })()`), 'base64');
-    assertFramesAtTheirTimes(await firefox.execute(scriptOf(readNumbers, { chunks: videoChunks(made), share: 0.5, bits: NUMBER_BITS })), { fps: 15, sourceFps: 30, seconds: 3 });
+    assertFramesAtTheirTimes((await firefox.execute(scriptOf(readFrames, { chunks: videoChunks(made), share: 0.5, bits: NUMBER_BITS }))).numbers, { fps: 15, sourceFps: 30, seconds: 3 });
     // Firefox announces frames that are not the ones drawn while playing: the page finds out and seeks.
     console.log(`firefox video frames taken: ${JSON.stringify(await firefox.execute('return window.framesTaken'))}`);
     assert.doesNotMatch(await firefox.execute("return document.getElementById('status-text').textContent"), /no new picture/);

@@ -1,7 +1,7 @@
 // A test video whose frames show their own numbers, so that a test can tell which frames of it a
 // video made from it holds: made in the page (WebCodecs' VP8 and the app's webm.js) and read back
 // there frame by frame (WebCodecs' VideoDecoder: every frame, none skipped or shown twice as a
-// player might). `encodeNumbered` and `readNumbers` run in the page: Playwright's `evaluate`
+// player might). `encodeNumbered` and `readFrames` run in the page: Playwright's `evaluate`
 // takes them as they are, WebDriver as `scriptOf(…)`.
 
 import assert from 'node:assert/strict';
@@ -88,13 +88,13 @@ export async function encodeNumbered({ width, height, fps, seconds, keyEvery, bi
   return btoa(text);
 }
 
-/** The video frames of a WebM file (VP8), as `readNumbers` takes them: `{ time (ms), key, data (base64) }`. */
+/** The video frames of a WebM file (VP8), as `readFrames` takes them: `{ time (ms), key, data (base64) }`. */
 export function videoChunks(bytes) {
   return videoBlocks(bytes).map(({ time, key, data }) => ({ time, key, data: Buffer.from(data).toString('base64') }));
 }
 
 /**
- * What `readNumbers` takes to decode a video made by the page, a WebM (VP8) or an MP4 (H.264,
+ * What `readFrames` takes to decode a video made by the page, a WebM (VP8) or an MP4 (H.264,
  * described by its avcC): `{ codec, description (base64) | null, chunks }`.
  */
 export function videoToDecode(bytes) {
@@ -111,41 +111,53 @@ export function videoToDecode(bytes) {
 }
 
 /**
- * In the page: the numbers (`encodeNumbered`'s) that the frames `chunks` (`videoChunks`, or
- * `videoToDecode`'s with its `codec` and `description`) show in their left `share` of the width
- * (1, or 1/2 for a video with the original beside), in order.
+ * In the page: decodes the frames `chunks` (`videoChunks`, or `videoToDecode`'s with its `codec`
+ * and `description`), in order, and reads from each the number (`encodeNumbered`'s, of `bits`
+ * bits; none when 0) shown in its left `share` of the width (1, or 1/2 for a video with the
+ * original beside); with `last`, also the last frame's pixels. `{ numbers, last }`, `last` being
+ * `{ width, height, rgba }` or null.
  */
-export async function readNumbers({ chunks, share, bits, codec = 'vp8', description = null }) {
+export async function readFrames({ chunks, codec = 'vp8', description = null, share = 1, bits = 0, last = false }) {
   const numbers = [];
   let failure = null;
   let context = null;
+  let kept = null;
   const decoder = new VideoDecoder({
     output: (frame) => {
-      const width = Math.round(frame.displayWidth * share);
-      const height = frame.displayHeight;
-      context ??= Object.assign(document.createElement('canvas'), { width, height }).getContext('2d', { willReadFrequently: true });
-      context.drawImage(frame, 0, 0, width, height, 0, 0, width, height);
-      frame.close();
-      let number = 0;
-      for (let bit = 0; bit < bits; bit++) {
-        // The middle of the stripe, away from its edges (blurred by scaling and the codec).
-        const x = Math.floor(((bit + 0.25) * width) / bits);
-        const { data: pixels } = context.getImageData(x, Math.floor(height / 8), Math.max(1, Math.floor(width / bits / 2)), Math.max(1, Math.floor(height / 4)));
-        let sum = 0;
-        for (let i = 0; i < pixels.length; i += 4) sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
-        number = number * 2 + (sum / (pixels.length / 4) / 3 > 128 ? 1 : 0);
+      if (bits > 0) {
+        const width = Math.round(frame.displayWidth * share);
+        const height = frame.displayHeight;
+        context ??= Object.assign(document.createElement('canvas'), { width, height }).getContext('2d', { willReadFrequently: true });
+        context.drawImage(frame, 0, 0, width, height, 0, 0, width, height);
+        let number = 0;
+        for (let bit = 0; bit < bits; bit++) {
+          // The middle of the stripe, away from its edges (blurred by scaling and the codec).
+          const x = Math.floor(((bit + 0.25) * width) / bits);
+          const { data: pixels } = context.getImageData(x, Math.floor(height / 8), Math.max(1, Math.floor(width / bits / 2)), Math.max(1, Math.floor(height / 4)));
+          let sum = 0;
+          for (let i = 0; i < pixels.length; i += 4) sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
+          number = number * 2 + (sum / (pixels.length / 4) / 3 > 128 ? 1 : 0);
+        }
+        numbers.push(number);
       }
-      numbers.push(number);
+      kept?.close();
+      kept = last ? frame : null;
+      if (!last) frame.close();
     },
     error: (error) => { failure = error; },
   });
   decoder.configure({ codec, ...(description ? { description: Uint8Array.from(atob(description), (c) => c.charCodeAt(0)) } : {}) });
   for (const { time, key, data } of chunks) {
-    decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: time * 1000, data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }));
+    decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: Math.round(time * 1000), data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }));
   }
   await decoder.flush();
   if (failure) throw failure;
-  return numbers;
+  if (!kept) return { numbers, last: null };
+  const canvas = Object.assign(document.createElement('canvas'), { width: kept.displayWidth, height: kept.displayHeight });
+  const whole = canvas.getContext('2d');
+  whole.drawImage(kept, 0, 0);
+  kept.close();
+  return { numbers, last: { width: canvas.width, height: canvas.height, rgba: Array.from(whole.getImageData(0, 0, canvas.width, canvas.height).data) } };
 }
 
 /**
