@@ -84,10 +84,10 @@ export class SoundRecorder {
   /**
    * The sound from `from` µs on the recording's clock, `seconds` long (silence where none was
    * recorded), as `encodeSound` takes it: `{ buffer }` (one channel at SOUND_RATE), or `{ note }`
-   * saying why there is none. Call after `close`.
+   * saying why there is none. Call after `close`; a microphone still being asked for (the
+   * browser's question unanswered) is not waited for.
    */
   async decoded(from, seconds) {
-    await this.ready;
     if (this.failure) return { note: `no sound (${this.failure})` };
     if (!this.recorder) return { note: 'no sound (the recording ended before the microphone started)' };
     await this.stopped;

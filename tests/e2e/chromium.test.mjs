@@ -1293,8 +1293,20 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => document.body.dataset.recording === 'off', null, SLOW);
     assert.match(await page.textContent('#status-text'), /^The recording is saved: camera-.*\.webm \(\d+\.\d s, \d+ frames, no sound \(the microphone is blocked\)\)\.$/);
 
-    // Closing the page while recording: the browser asks first.
+    // Stopped while the browser still asks for the microphone: saved at once, without sound.
     await page.click('#mode-camera');
+    await page.waitForFunction(() => Number(document.querySelector('#fps').dataset.frames ?? 0) >= 1, null, SLOW);
+    await page.evaluate(() => {
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (asked) => (asked.audio ? new Promise(() => {}) : open(asked));
+    });
+    await page.click('#camera-record');
+    await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 2, await frames(), SLOW);
+    await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
+    await page.waitForFunction(() => document.body.dataset.recording === 'off', null, SLOW);
+    assert.match(await page.textContent('#status-text'), /^The recording is saved: camera-.*\.webm \(\d+\.\d s, \d+ frames, no sound \(the recording ended before the microphone started\)\)\.$/);
+
+    // Closing the page while recording: the browser asks first.
     await page.selectOption('#camera-format', 'mp4'); // chosen in Camera: Video's says so too
     assert.equal(await page.inputValue('#video-format'), 'mp4');
     await page.selectOption('#camera-format', 'webm');
