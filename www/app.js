@@ -18,6 +18,7 @@ import { PhotoMode } from './photo-mode.js';
 import { loadSettings, saveSetting } from './settings.js';
 import { StatusView } from './status.js';
 import { VideoMode } from './video-mode.js';
+import { CONTAINERS } from './video-writer.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body.dataset;
@@ -87,6 +88,12 @@ const onViewChange = (view) => {
 const photoCompare = new CompareView($('photo-view'), { view: settings.view, onViewChange });
 const cameraCompare = new CompareView($('camera-view'), { view: settings.view, onViewChange });
 const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current, onVideo: translateVideo });
+// One "Save as" for videos and camera recordings, offered in both panels.
+const videoFormats = [$('video-format'), $('camera-format')];
+for (const select of videoFormats) {
+  select.replaceChildren(...Object.entries(CONTAINERS).map(([value, { choice }]) => new Option(choice, value)));
+  select.addEventListener('change', () => videoFormats.forEach((other) => { other.value = select.value; }));
+}
 const camera = new CameraMode({
   engine,
   status,
@@ -102,11 +109,6 @@ const video = new VideoMode({
   settings: current,
   onChoice: remember,
 });
-// One "Save as" for videos and camera recordings, offered in both panels.
-const videoFormats = [$('video-format'), $('camera-format')];
-for (const select of videoFormats) {
-  select.addEventListener('change', () => videoFormats.forEach((other) => { other.value = select.value; }));
-}
 
 function showBackend({ backend, requested, fallbackReason, fallbackKind, threads, oneThreadReason }) {
   body.backend = backend;

@@ -25,8 +25,11 @@ const H264_PROFILES = ['6400', '4d00', '42e0'];
  * have. The lowest that holds the frames is asked for; larger frames than 5.2 allows: no MP4.
  */
 const H264_LEVELS = [[30, 1620, 40_500], [31, 3600, 108_000], [32, 5120, 216_000], [40, 8192, 245_760], [42, 8704, 522_240], [50, 22_080, 589_824], [51, 36_864, 983_040], [52, 36_864, 2_073_600]];
-/** How each container is offered: its MIME type and the name the download button gives it. */
-export const CONTAINERS = { mp4: { type: 'video/mp4', label: 'MP4' }, webm: { type: 'video/webm', label: 'WebM' } };
+/** How each container is offered: its MIME type, the name the download button gives it, and its "Save as" choice. */
+export const CONTAINERS = {
+  mp4: { type: 'video/mp4', label: 'MP4', choice: 'MP4 (H.264)' },
+  webm: { type: 'video/webm', label: 'WebM', choice: 'WebM (VP8)' },
+};
 
 /** Whether this browser can make videos (WebCodecs' VideoEncoder, from a secure page). */
 export const canMakeVideos = () => typeof VideoEncoder === 'function' && typeof VideoFrame === 'function';
@@ -318,6 +321,6 @@ function dequeued(encoder) {
 
 /** The encoder failed: what to try (an MP4's H.264 encoder failing where VP8 may not: the WebM). */
 function encodingError(error, container) {
-  const advice = container === 'mp4' ? 'Choose “Save as: WebM (VP8)” and try again, or a smaller “Largest side”.' : 'Try a smaller “Largest side”, or another browser.';
+  const advice = container === 'mp4' ? `Choose “Save as: ${CONTAINERS.webm.choice}” and try again, or a smaller “Largest side”.` : 'Try a smaller “Largest side”, or another browser.';
   return new FriendlyError('video-encode', `The translated frames could not be made into ${container === 'mp4' ? 'an MP4' : 'a video'}. ${advice}`, error);
 }

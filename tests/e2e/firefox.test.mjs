@@ -32,6 +32,17 @@ const KEEP_MADE_VIDEO = `
     return made.call(URL, blob);
   };`;
 
+/** The longest run of `samples` that are near silence (|x| < 0.02), in samples. */
+function longestQuiet(samples) {
+  let longest = 0;
+  let run = 0;
+  for (const sample of samples) {
+    run = Math.abs(sample) < 0.02 ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
 describe('the web app in headless Firefox', () => {
   let server;
   let firefox;
@@ -270,8 +281,7 @@ describe('the web app in headless Firefox', () => {
     await firefox.waitFor(`${frames} >= 2`);
     await firefox.execute("document.getElementById('camera-sound').click()"); // on: the fake microphone's 440 Hz tone
     // The frames taken before the click are not recorded (those shown, and the one being
-    // translated): counted in the same task as the click, a person's (WebDriver's): the page's
-    // sound may start only after one.
+    // translated): counted in the same task as the click (a person's: WebDriver's).
     await firefox.execute(`document.getElementById('camera-record').addEventListener('click', () => {
       const { frames, busy } = document.getElementById('fps').dataset;
       window.framesBeforeRecording = Number(frames) + (busy === 'true' ? 1 : 0);
@@ -279,7 +289,13 @@ describe('the web app in headless Firefox', () => {
     await firefox.click('#camera-record');
     const first = await firefox.execute('return window.framesBeforeRecording');
     await firefox.waitFor(`${frames} >= ${first + 5}`);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // 1.5 s, a pause of 1 s, 1 s more: the sound leaves the pause out too, with no gap for it.
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1500);
+    await firefox.execute("document.getElementById('camera-pause').click()");
+    await sleep(1000);
+    await firefox.execute("document.getElementById('camera-pause').click()");
+    await sleep(1000);
     await firefox.execute("document.getElementById('camera-pause').click()");
     await firefox.waitFor("return document.getElementById('fps').dataset.busy === 'false'");
     const recorded = (await firefox.execute(frames)) - first;
@@ -303,8 +319,9 @@ describe('the web app in headless Firefox', () => {
     const heard = await firefox.execute(`return (async () => {
       const audio = await new OfflineAudioContext(1, 1, 48000).decodeAudioData(await window.madeVideo.arrayBuffer());
       return { duration: audio.duration, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };
-    })()`).then(({ duration, rate, samples }) => ({ duration, frequency: toneFrequency(samples, rate) }));
-    console.log(`firefox camera recording sound: ${heard.duration.toFixed(3)} s, ${heard.frequency.toFixed(1)} Hz`);
+    })()`).then(({ duration, rate, samples }) => ({ duration, frequency: toneFrequency(samples, rate), gap: longestQuiet(samples.slice(rate / 2)) / rate }));
+    console.log(`firefox camera recording sound: ${heard.duration.toFixed(3)} s, ${heard.frequency.toFixed(1)} Hz, longest quiet after 0.5 s: ${heard.gap.toFixed(3)} s`);
+    assert.ok(heard.gap < 0.1, `the tone goes on through the pause, no silence in its place: ${heard.gap} s`);
     assert.ok(Math.abs(heard.duration - played.duration) < 0.1 && Math.abs(heard.frequency - 440) < 10, `the microphone's tone, as long as the video: ${JSON.stringify(heard)}`);
     await firefox.execute("document.getElementById('camera-sound').click()"); // off again
     await firefox.execute("document.getElementById('mode-photo').click()");
