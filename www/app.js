@@ -10,7 +10,7 @@ import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
-import { forgetKept, keepModel, keptModels } from './kept-models.js';
+import { forgetKept, keepModel, keepStorage, keptModels } from './kept-models.js';
 import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
@@ -226,7 +226,14 @@ async function keepLocal(entry) {
   entry.local.kept = true;
   relabel(entry);
   if (loaded === entry) remember('model', savedName(entry));
-  status.tell(`“${entry.name}” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.`);
+  const told = (caveat) => `“${entry.name}” is kept in this browser, so it is here on your next visit even if its folder moves${caveat}. “Forget this model” deletes that copy.`;
+  status.tell(told(''));
+  // Asked once kept (Firefox asks the person, who may take a while): a browser that does not promise
+  // to keep the site's storage may clear it when space runs low, which the notice then says.
+  delete body.storage;
+  const lasting = await keepStorage();
+  if (!lasting && $('notice-text').textContent === told('')) status.tell(told(' (unless the browser clears this site’s data when space runs low)'));
+  body.storage = lasting ? 'lasting' : 'may-be-cleared';
 }
 
 /** "Forget this model": the copy kept in this browser goes; the model stays listed until the page is closed. */

@@ -118,6 +118,19 @@ async function copyOf(file) {
   return new Blob([await file.arrayBuffer()], { type: file.type });
 }
 
+/**
+ * Asks the browser to keep this site's storage when space runs low: unless asked, it may clear a
+ * site's data then, kept models included. Resolves to whether it will keep it (Chromium decides
+ * by itself, Firefox asks the person; a browser without the request: false).
+ */
+export async function keepStorage() {
+  try {
+    return Boolean((await navigator.storage?.persisted?.()) || (await navigator.storage?.persist?.()));
+  } catch {
+    return false;
+  }
+}
+
 /** Forgets the kept copy of the model named `name` (the files on the computer are not touched). */
 export async function forgetKept(name) {
   await withStore('readwrite', (store) => store.delete(name));

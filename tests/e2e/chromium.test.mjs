@@ -747,6 +747,16 @@ describe('the web app in headless Chromium', () => {
 
   it('keeps a model opened from this computer across reloads, and forgets it when asked', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // a browser storage of its own
+    // The browser's answer when asked to keep this site's storage: no, the first time.
+    await own.addInitScript(() => {
+      const answers = JSON.parse(sessionStorage.getItem('persistAnswers') ?? '[false, true]');
+      navigator.storage.persisted = async () => false;
+      navigator.storage.persist = async () => {
+        const answer = answers.shift() ?? true;
+        sessionStorage.setItem('persistAnswers', JSON.stringify(answers));
+        return answer;
+      };
+    });
     const root = join(OUTPUT, 'kept-models');
     rmSync(root, { recursive: true, force: true });
     const folder = join(root, 'mine');
@@ -773,7 +783,9 @@ describe('the web app in headless Chromium', () => {
     await ready('local-1:tiny');
     await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
     assert.equal(await page.isVisible('#model-forget'), true, '"Forget this model" is offered for a kept model');
-    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.');
+    await page.waitForFunction(() => document.body.dataset.storage === 'may-be-cleared');
+    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves (unless the browser clears this site’s data when space runs low). “Forget this model” deletes that copy.',
+      'the browser did not promise to keep the site\'s storage');
     const stored = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('unpaired-kept-models');
       open.onerror = () => reject(open.error);
@@ -827,6 +839,9 @@ describe('the web app in headless Chromium', () => {
     writeFileSync(join(folder, 'a_to_b.bpk'), readFileSync(join(WEB_MODEL, 'a_to_b.bpk')));
     await page.setInputFiles('#model-folder', folder);
     await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
+    await page.waitForFunction(() => document.body.dataset.storage === 'lasting');
+    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.',
+      'asked again, the browser promised to keep the site\'s storage');
     await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('unpaired-kept-models');
       open.onerror = () => reject(open.error);
