@@ -7,9 +7,9 @@
 // it was taken, lasting until the next, paused time left out; sound-recorder.js), downloaded when
 // it stops. Leaving the mode switches the camera off; a recording under way is saved first.
 
-import { Cancelled, FriendlyError } from './errors.js';
+import { Cancelled, deviceTrouble, FriendlyError } from './errors.js';
 import { download, drawScaled, fileStamp, mirrored, paint, resultName } from './images.js';
-import { canRecordSound, SoundRecorder } from './sound-recorder.js';
+import { canRecordSound, MICROPHONE_TROUBLE, SoundRecorder } from './sound-recorder.js';
 import { formatMs } from './status.js';
 import { canMakeVideos, encodeSound, VideoWriter } from './video-writer.js';
 
@@ -312,12 +312,12 @@ export class CameraMode {
       timer: setInterval(() => this.showRecordTime(), 250),
     };
     this.recording = recording;
-    if (this.recordSound.checked && !this.recordSound.closest('label').hidden) {
+    if (this.recordSound.checked && canRecordSound()) {
       recording.sound = new SoundRecorder(() => this.recordClock(recording), recording.pausedAt !== null);
       recording.sound.ready.then(() => {
         const { failure } = recording.sound;
         if (!failure || this.recording !== recording) return;
-        const hint = failure === 'the microphone is blocked' ? ' (allow it for this site in your browser’s settings to record sound)' : '';
+        const hint = failure === MICROPHONE_TROUBLE.blocked ? ' (allow it for this site in your browser’s settings to record sound)' : '';
         this.status.say(`Recording the translation without sound: ${failure}${hint}. “Stop recording” saves it as a video.`);
       });
     }
@@ -463,20 +463,17 @@ async function openCamera(deviceId, exact) {
       try {
         return await open({ deviceId: { exact: deviceId } });
       } catch (error) {
-        if (exact || ['NotAllowedError', 'SecurityError'].includes(error?.name)) throw error;
+        if (exact || deviceTrouble(error) === 'blocked') throw error;
       }
     }
     return await open({ facingMode: 'user' });
   } catch (error) {
-    switch (error?.name) {
-      case 'NotAllowedError':
-      case 'SecurityError':
+    switch (deviceTrouble(error)) {
+      case 'blocked':
         throw new FriendlyError('camera-denied', 'The camera is blocked. Allow camera access for this site in your browser’s settings, or use photos instead.', error);
-      case 'NotFoundError':
-      case 'OverconstrainedError':
+      case 'absent':
         throw new FriendlyError('camera-absent', 'No camera was found. Connect one, or use photos instead.', error);
-      case 'NotReadableError':
-      case 'AbortError':
+      case 'busy':
         throw new FriendlyError('camera-busy', 'The camera could not be started: another app may be using it. Close it and try again.', error);
       default:
         throw new FriendlyError('camera-unavailable', 'The camera could not be started. Use photos instead.', error);

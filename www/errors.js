@@ -32,6 +32,27 @@ export function explain(error, fallback) {
   return { text: fallback, details: technical(error) };
 }
 
+/**
+ * Why the browser gave no camera or microphone (getUserMedia's failure): 'blocked' (the person or
+ * the site's settings said no), 'absent' (none, or none that fits), 'busy' (another app holds it),
+ * or 'other'.
+ */
+export function deviceTrouble(error) {
+  switch (error?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'blocked';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'absent';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'busy';
+    default:
+      return 'other';
+  }
+}
+
 /** A request that was overtaken (a newer model, another backend): nothing to report. */
 export class Cancelled extends Error {
   constructor(reason = 'cancelled') {

@@ -4,7 +4,16 @@
 // the video's times, placed by the recording's own clock. A microphone that is blocked, missing or
 // busy leaves the recording without sound and says why; the video goes on either way.
 
+import { deviceTrouble } from './errors.js';
 import { SOUND_RATE } from './video-writer.js';
+
+/** Why the microphone gave no sound, as a phrase ("no sound (…)"). */
+export const MICROPHONE_TROUBLE = {
+  blocked: 'the microphone is blocked',
+  absent: 'no microphone was found',
+  busy: 'the microphone is in use by another app',
+  other: 'the microphone could not be started',
+};
 
 /** Whether this browser can record the microphone's sound for a video (and encode it). */
 export const canRecordSound = () => typeof MediaRecorder === 'function' && typeof AudioEncoder === 'function'
@@ -34,7 +43,7 @@ export class SoundRecorder {
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
     } catch (error) {
-      this.fail(microphoneTrouble(error), error);
+      this.fail(MICROPHONE_TROUBLE[deviceTrouble(error)], error);
       return;
     }
     if (this.closed) {
@@ -114,22 +123,5 @@ export class SoundRecorder {
     const buffer = new AudioBuffer({ length, numberOfChannels: 1, sampleRate: SOUND_RATE });
     buffer.copyToChannel(samples, 0);
     return { buffer };
-  }
-}
-
-/** Why the microphone gave no sound, as a phrase ("no sound (…)"). */
-function microphoneTrouble(error) {
-  switch (error?.name) {
-    case 'NotAllowedError':
-    case 'SecurityError':
-      return 'the microphone is blocked';
-    case 'NotFoundError':
-    case 'OverconstrainedError':
-      return 'no microphone was found';
-    case 'NotReadableError':
-    case 'AbortError':
-      return 'the microphone is in use by another app';
-    default:
-      return 'the microphone could not be started';
   }
 }

@@ -61,15 +61,15 @@ async function videoOutcome(page) {
 
 
 /**
- * The sound of a video file's `bytes`, decoded by Web Audio in the page: length, channels, and the
- * frequency of its first channel (`toneFrequency`).
+ * The sound of a video file's `bytes`, decoded by Web Audio in the page: length, channels, rate,
+ * its first channel's samples, and their frequency (`toneFrequency`).
  */
 function soundOf(page, bytes) {
   return page.evaluate(async (base64) => {
     const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const audio = await new OfflineAudioContext(1, 1, 48_000).decodeAudioData(data.buffer);
     return { duration: audio.duration, channels: audio.numberOfChannels, rate: audio.sampleRate, samples: Array.from(audio.getChannelData(0)) };
-  }, Buffer.from(bytes).toString('base64')).then(({ samples, rate, ...rest }) => ({ ...rest, frequency: toneFrequency(samples, rate) }));
+  }, Buffer.from(bytes).toString('base64')).then((heard) => ({ ...heard, frequency: toneFrequency(heard.samples, heard.rate) }));
 }
 
 /** The frame the page's player (`#video-output`) shows at `time` seconds: its pixels, size and the video's length. */
@@ -1402,12 +1402,8 @@ describe('the web app in headless Chromium', () => {
     const { numbers: white } = await page.evaluate(readFrames, { ...decode, share: 0.5, bits: 1 }); // the camera half: 1 once white
     const flashed = white.indexOf(1);
     assert.ok(flashed > 0 && white.slice(flashed).every((bit) => bit === 1), `black, then white from one frame on: ${white.join('')}`);
-    const heard = await page.evaluate(async (base64) => {
-      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const audio = await new OfflineAudioContext(1, 1, 48_000).decodeAudioData(data.buffer);
-      const samples = audio.getChannelData(0);
-      return { onset: (samples.findIndex((sample) => Math.abs(sample) > 0.1) / audio.sampleRate) * 1000, duration: audio.duration };
-    }, bytes.toString('base64'));
+    const { samples, rate } = await soundOf(page, bytes);
+    const heard = { onset: (samples.findIndex((sample) => Math.abs(sample) > 0.1) / rate) * 1000 };
     const frameTime = times[flashed] - times[flashed - 1];
     const translated = await page.evaluate(() => document.getElementById('fps').textContent);
     console.log(`camera recording in step: first white frame at ${times[flashed].toFixed(0)} ms (the one before at ${times[flashed - 1].toFixed(0)} ms), the tone from ${heard.onset.toFixed(0)} ms; ${translated}`);
