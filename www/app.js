@@ -41,6 +41,7 @@ const ui = {
   description: $('model-description'),
   card: $('model-card'),
   openModel: $('model-folder'),
+  openModelFiles: $('model-files'),
   forget: $('model-forget'),
   photoButton: $('mode-photo'),
   cameraButton: $('mode-camera'),
@@ -87,7 +88,7 @@ const onViewChange = (view) => {
 };
 const photoCompare = new CompareView($('photo-view'), { view: settings.view, onViewChange });
 const cameraCompare = new CompareView($('camera-view'), { view: settings.view, onViewChange });
-const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current, onVideo: translateVideo });
+const photo = new PhotoMode({ engine, status, compare: photoCompare, settings: current, onVideo: translateVideo, onModel: openLocalModel });
 // One "Save as" for videos and camera recordings, offered in both panels.
 const videoFormats = [$('video-format'), $('camera-format')];
 for (const select of videoFormats) {
@@ -226,7 +227,7 @@ async function keepLocal(entry) {
   entry.local.kept = true;
   relabel(entry);
   if (loaded === entry) remember('model', savedName(entry));
-  const told = (caveat) => `“${entry.name}” is kept in this browser, so it is here on your next visit even if its folder moves${caveat}. “Forget this model” deletes that copy.`;
+  const told = (caveat) => `“${entry.name}” is kept in this browser, so it is here on your next visit even if its files move${caveat}. “Forget this model” deletes that copy.`;
   status.tell(told(''));
   // Asked once kept (Firefox asks the person, who may take a while): a browser that does not promise
   // to keep the site's storage may clear it when space runs low, which the notice then says.
@@ -250,7 +251,7 @@ async function forgetKeptModel() {
   relabel(entry);
   if (settings.model === savedName(entry)) remember('model', null);
   ui.model.focus(); // the button is gone
-  status.tell(`“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its folder on this computer is untouched.`);
+  status.tell(`“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its files on this computer are untouched.`);
 }
 
 /** Takes a model opened from this computer off the list (it failed, or a newer copy was opened). */
@@ -258,6 +259,27 @@ function forgetLocal(entry) {
   localModels = localModels.filter((model) => model !== entry);
   [...ui.model.options].find((option) => option.value === optionValue(entry))?.remove();
   if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
+}
+
+/**
+ * Opens a model from this computer (its folder, its files, or a ZIP of it: chosen or dropped),
+ * uses it, and keeps a copy in this browser. `picked`: Files, or `{ file, path }` of a dropped folder.
+ */
+async function openLocalModel(picked) {
+  status.clearAlert();
+  let entry;
+  try {
+    entry = await readLocalModel(picked);
+  } catch (error) {
+    status.error(error, 'That could not be opened as a model.');
+    return;
+  }
+  listLocal(entry);
+  await useModel(entry, { chosen: true });
+  if (loaded !== entry) return; // it failed, was said, and is off the list
+  // Opened again (a newer export of the same model): the earlier copy leaves the list, and the kept one is replaced.
+  for (const same of localModels.filter((model) => model !== entry && model.name === entry.name)) forgetLocal(same);
+  await keepLocal(entry);
 }
 
 /** A video dropped or pasted among the photos: translated in the Video mode. */
@@ -291,25 +313,13 @@ function listen() {
     if (!entry) return;
     useModel(entry, { chosen: true });
   });
-  ui.openModel.addEventListener('change', async () => {
-    const picked = [...ui.openModel.files];
-    ui.openModel.value = ''; // the same folder again still counts
-    if (picked.length === 0) return;
-    status.clearAlert();
-    let entry;
-    try {
-      entry = await readLocalModel(picked);
-    } catch (error) {
-      status.error(error, 'That folder could not be opened as a model.');
-      return;
-    }
-    listLocal(entry);
-    await useModel(entry, { chosen: true });
-    if (loaded !== entry) return; // it failed, was said, and is off the list
-    // Opened again (a newer export of the same model): the earlier copy leaves the list, and the kept one is replaced.
-    for (const same of localModels.filter((model) => model !== entry && model.name === entry.name)) forgetLocal(same);
-    await keepLocal(entry);
-  });
+  for (const input of [ui.openModel, ui.openModelFiles]) {
+    input.addEventListener('change', () => {
+      const picked = [...input.files];
+      input.value = ''; // the same folder again still counts
+      if (picked.length > 0) openLocalModel(picked);
+    });
+  }
   ui.forget.addEventListener('click', forgetKeptModel);
   ui.direction.addEventListener('change', () => photo.retranslate());
   ui.backend.addEventListener('change', async () => {
@@ -391,6 +401,7 @@ async function main() {
     return;
   }
   ui.openModel.disabled = false;
+  ui.openModelFiles.disabled = false;
   index = await indexLoad;
   for (const entry of index.models) ui.model.add(new Option(modelLabel(entry), entry.name));
   for (const entry of await keptLoad) listLocal(entry);

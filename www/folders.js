@@ -44,6 +44,21 @@ export function droppedFolders(dataTransfer) {
  * @returns {Promise<{ files: File[], skipped: number, folders: string[] }>}
  */
 export async function picturesInEntries(entries) {
+  return picturesAmong(await filesInEntries(entries));
+}
+
+/** The pictures among what `filesInEntries` found, and how many files were left out. */
+export function picturesAmong({ found, unreadable, folders }) {
+  const { files, skipped } = picturesOf(found);
+  return { files, skipped: skipped + unreadable, folders };
+}
+
+/**
+ * Walks entries (FileSystemEntry objects, or plain Files): every file in them with its path
+ * ("trip/day 2/a.jpg"), the names of the folders among them, and how many could not be read.
+ * @returns {Promise<{ found: { file: File, path: string }[], unreadable: number, folders: string[] }>}
+ */
+export async function filesInEntries(entries) {
   const found = [];
   const folders = [];
   let unreadable = 0;
@@ -71,8 +86,7 @@ export async function picturesInEntries(entries) {
     if (entry.isDirectory) folders.push(entry.name);
     await visit(entry, entry.name);
   }
-  const { files, skipped } = picturesOf(found);
-  return { files, skipped: skipped + unreadable, folders };
+  return { found, unreadable, folders };
 }
 
 /** Every entry of a directory: its reader hands them out in batches (100 at a time in Chromium). */

@@ -1,12 +1,13 @@
 // A model opened from the person's own computer: the folder the trainer's `export` or `import`
 // wrote (manifest.json, a_to_b.bpk and/or b_to_a.bpk, perhaps MODEL_CARD.md), chosen with the
-// folder picker. Nothing is uploaded: the files are read here and handed to the translator, as a
-// downloaded model's would be. Once it loads, kept-models.js keeps a copy in this browser for the
-// next visits.
+// folder picker or dropped, its files chosen one by one, or a ZIP of that folder. Nothing is
+// uploaded: the files are read here and handed to the translator, as a downloaded model's would
+// be. Once it loads, kept-models.js keeps a copy in this browser for the next visits.
 
 import { FriendlyError } from './errors.js';
 import { pathOf } from './folders.js';
 import { DIRECTIONS } from './model-store.js';
+import { unzip } from './unzip.js';
 
 /** A path inside a model's folder as its files are found by ("./samples.jpg" → "samples.jpg"). */
 export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
@@ -14,35 +15,58 @@ export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
 
+/** Whether a file is a ZIP (by its name, or the type the browser gave it). */
+const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?zip(-compressed)?$/.test(file.type);
+
 /**
- * Finds a model among the files of a picked folder. Resolves to an entry like those of
- * `models/index.json` (name, domains, directions) with `local: { folder, manifestText, manifest,
- * weights, cardUrl, card, fileAt }` (`weights`: the File of each direction, read when the model is loaded, so
- * it can be loaded again after a restart); fails with a FriendlyError that says what is missing
- * or wrong.
+ * Whether files chosen or dropped are (part of) a model, rather than photos: a manifest.json, a
+ * weights file or a ZIP among them.
  */
-export async function readLocalModel(fileList) {
-  const picked = [...fileList];
-  const folder = picked.length > 0 ? pathOf(picked[0]).split('/')[0] : '';
-  const where = folder ? `“${folder}”` : 'The chosen folder';
-  const manifests = picked.filter((file) => file.name === 'manifest.json');
-  if (manifests.length === 0) {
-    throw new FriendlyError('local-model', `${where} has no manifest.json, so it is not a model. Choose the folder the trainer’s “export” or “import” wrote (for example www/models/horse2zebra).`,
-      new Error(`${picked.length} file(s), none named manifest.json`));
+export const holdsModel = (files) => files.some((file) => file.name === 'manifest.json' || /\.bpk$/i.test(file.name) || isZip(file));
+
+/**
+ * Finds a model among files: those of a picked or dropped folder, a model's files chosen one by
+ * one, or a ZIP of its folder. `picked`: Files (a picked folder's carry their path in it), or
+ * `{ file, path }`. Resolves to an entry like those of `models/index.json` (name, domains,
+ * directions) with `local: { folder, manifestText, manifest, weights, cardUrl, card, fileAt }`
+ * (`weights`: the File of each direction, read when the model is loaded, so it can be loaded again
+ * after a restart); fails with a FriendlyError that says what is missing or wrong.
+ */
+export async function readLocalModel(picked) {
+  let found = [...picked].map((item) => (item instanceof Blob ? { file: item, path: pathOf(item) } : item));
+  const zips = found.filter(({ file }) => isZip(file));
+  let zipName = null;
+  if (zips.length > 0 && !found.some(({ file }) => file.name === 'manifest.json')) {
+    if (zips.length > 1) {
+      throw new FriendlyError('local-model', `Choose one model’s ZIP file at a time (${zips.map(({ file }) => `“${file.name}”`).join(', ')}).`,
+        new Error(`${zips.length} ZIP files`));
+    }
+    zipName = zips[0].file.name;
+    found = inOneFolder(await unzip(zips[0].file, zipName), zipName.replace(/\.zip$/i, '') || 'model');
   }
-  // The manifest nearest the chosen folder; several at that depth are several models.
-  const depth = (file) => pathOf(file).split('/').length;
+  const loose = !zipName && !found.some(({ path }) => path.includes('/'));
+  const folder = loose ? '' : found[0]?.path.split('/')[0] ?? '';
+  const where = zipName ? `“${zipName}”` : folder ? `“${folder}”` : 'the chosen files';
+  const Where = where[0].toUpperCase() + where.slice(1);
+  const [has, holds, lacks] = loose ? ['have', 'hold', 'lack'] : ['has', 'holds', 'lacks'];
+  const manifests = found.filter(({ file }) => file.name === 'manifest.json');
+  if (manifests.length === 0) {
+    throw new FriendlyError('local-model', `${Where} ${has} no manifest.json, so it is not a model. Choose the folder the trainer’s “export” or “import” wrote (for example www/models/horse2zebra), or a ZIP of it.`,
+      new Error(`${found.length} file(s), none named manifest.json`));
+  }
+  // The manifest nearest the top; several at that depth are several models.
+  const depth = ({ path }) => path.split('/').length;
   const shallowest = Math.min(...manifests.map(depth));
-  const nearest = manifests.filter((file) => depth(file) === shallowest);
+  const nearest = manifests.filter((manifest) => depth(manifest) === shallowest);
   if (nearest.length > 1) {
-    const names = nearest.map((file) => `“${folderOf(pathOf(file)).split('/').at(-2)}”`).join(', ');
-    throw new FriendlyError('local-model', `${where} holds several models (${names}): choose the folder of one of them.`,
+    const names = nearest.map(({ path }) => `“${folderOf(path).split('/').at(-2)}”`).join(', ');
+    throw new FriendlyError('local-model', `${Where} ${holds} several models (${names}): ${zipName ? 'zip the folder of one of them on its own' : 'choose the folder of one of them'}.`,
       new Error(`${nearest.length} manifest.json files at depth ${shallowest}`));
   }
-  const manifestFile = nearest[0];
-  const dir = folderOf(pathOf(manifestFile));
-  const beside = (name) => picked.find((file) => pathOf(file) === dir + name || (!dir && file.name === name));
-  const manifestText = await manifestFile.text();
+  const dir = folderOf(nearest[0].path);
+  const byPath = new Map(found.map(({ path, file }) => [path, file]));
+  const beside = (name) => byPath.get(dir + name);
+  const manifestText = await nearest[0].file.text();
   let manifest;
   try {
     manifest = JSON.parse(manifestText);
@@ -56,8 +80,8 @@ export async function readLocalModel(fileList) {
     if (!listed?.file) continue;
     const file = beside(listed.file);
     if (!file) {
-      throw new FriendlyError('local-model', `${where} lacks “${listed.file}”, which its manifest.json lists: copy the whole folder the trainer wrote.`,
-        new Error(`${dir}${listed.file} not among the ${picked.length} picked file(s)`));
+      throw new FriendlyError('local-model', `${Where} ${lacks} “${listed.file}”, which its manifest.json lists: ${loose ? 'choose it too, or the whole folder' : 'copy the whole folder the trainer wrote'}.`,
+        new Error(`${dir}${listed.file} not among the ${found.length} file(s)`));
     }
     if (Number.isFinite(listed.bytes) && file.size !== listed.bytes) {
       throw new FriendlyError('local-model', `“${listed.file}” in ${where} is ${file.size.toLocaleString('en')} bytes, but its manifest.json says ${listed.bytes.toLocaleString('en')}: the files do not belong together. Export the model again.`,
@@ -66,7 +90,18 @@ export async function readLocalModel(fileList) {
     weights[direction] = file;
   }
   const card = typeof manifest.card === 'string' ? beside(manifest.card) : null;
-  return localEntry({ name, folder, manifestText, manifest, weights, card, fileAt: beside });
+  return localEntry({ name, folder: zipName ?? folder, manifestText, manifest, weights, card, fileAt: (path) => beside(path) ?? null });
+}
+
+/**
+ * A ZIP's files as a folder's: in one top folder, named as the ZIP unless they all share one
+ * already; the "__MACOSX" copies macOS's Finder adds are left out.
+ */
+function inOneFolder(files, stem) {
+  const kept = files.filter(({ path }) => !path.startsWith('__MACOSX/'));
+  const top = (path) => (path.includes('/') ? path.split('/')[0] : null);
+  const shared = kept.length > 0 && top(kept[0].path) !== null && kept.every(({ path }) => top(path) === top(kept[0].path));
+  return shared ? kept : kept.map(({ path, file }) => ({ path: `${stem}/${path}`, file }));
 }
 
 /**
@@ -108,7 +143,7 @@ export async function localModelFiles(entry, check = async () => {}) {
     } catch (error) {
       throw new FriendlyError('model-load', entry.local.kept
         ? `The copy of the model “${entry.name}” kept in this browser can no longer be read. Open it from its folder again.`
-        : `The model “${entry.name}” can no longer be read from “${folder}” (was it moved or changed?). Open it again.`, error);
+        : `The model “${entry.name}” can no longer be read from ${folder ? `“${folder}” (was it moved or changed?)` : 'its files (were they moved or changed?)'}. Open it again.`, error);
     }
   }
   return { manifestText, manifest, files };

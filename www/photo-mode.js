@@ -4,9 +4,10 @@
 // while the rest are translated.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { droppedFolders, picturesFromPicker, picturesInEntries } from './folders.js';
+import { droppedFolders, filesInEntries, picturesAmong, picturesFromPicker } from './folders.js';
 import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, shareFile, toPng } from './images.js';
 import { backendName } from './engine.js';
+import { holdsModel } from './local-model.js';
 import { formatMs } from './status.js';
 import { uniqueNames, zipBlob } from './zip.js';
 
@@ -19,11 +20,12 @@ export class PhotoMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
    *           settings: () => { direction: string, maxSide: number, modelName: string },
-   *           onVideo?: (file: File) => void }} options
+   *           onVideo?: (file: File) => void, onModel?: (files: (File | { file: File, path: string })[]) => void }} options
    */
-  constructor({ engine, status, compare, settings, onVideo = null }) {
+  constructor({ engine, status, compare, settings, onVideo = null, onModel = null }) {
     this.engine = engine;
     this.onVideo = onVideo; // a video among the photos is handed to the Video mode
+    this.onModel = onModel; // so is a model (its folder, files or ZIP) to the model picker
     this.status = status;
     this.compare = compare;
     this.settings = settings;
@@ -96,13 +98,24 @@ export class PhotoMode {
       zone.classList.remove('dragging');
       if (!this.active) return;
       const folders = droppedFolders(event.dataTransfer); // read now: the drop is emptied after this event
-      if (folders) picturesInEntries(folders).then((found) => this.addFolder(found), (error) => this.status.error(error, 'The dropped folder could not be read.', 'photo'));
+      if (folders) filesInEntries(folders).then((walked) => this.addDropped(walked), (error) => this.status.error(error, 'The dropped folder could not be read.', 'photo'));
       else this.add([...event.dataTransfer.files]);
     });
   }
 
+  /** A dropped folder: a model's (it holds a manifest.json) is opened as the model; otherwise its pictures are translated. */
+  addDropped(walked) {
+    if (this.onModel && walked.found.some(({ file }) => file.name === 'manifest.json')) this.onModel(walked.found);
+    else this.addFolder(picturesAmong(walked));
+  }
+
   /** Queues files for translation, in the order given; they are shown as they are translated. */
   add(chosen) {
+    // A model's files (or a ZIP of them) open the model instead.
+    if (this.onModel && holdsModel(chosen)) {
+      this.onModel(chosen);
+      return;
+    }
     // A video dropped or pasted here goes to the Video mode (the first one: it takes one at a time).
     const videos = this.onVideo ? chosen.filter((file) => file.type.startsWith('video/')) : [];
     const files = chosen.filter((file) => !videos.includes(file));

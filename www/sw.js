@@ -33,6 +33,7 @@ const APP_FILES = [
   'status.js',
   'translator-client.js',
   'translator-worker.js',
+  'unzip.js',
   'video-frames.js',
   'video-mode.js',
   'video-writer.js',

@@ -11,7 +11,7 @@ import {
   canvasPixels, FAKE_MIC_HZ, frameNumbers, lastFramePixels, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
 } from './chromium.mjs';
 import {
-  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, readZip, toneFrequency, WEB_MODEL,
+  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, makeZip, readZip, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
 import { child, children, elements } from './ebml.mjs';
 import { mp4Tracks } from './mp4-boxes.mjs';
@@ -745,6 +745,74 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // kept models of its own
+    const page = await openPage('?backend=cpu', own);
+    await waitForEngine(page);
+    const modelIs = (value) => page.waitForFunction((v) => document.body.dataset.model === v && document.body.dataset.engine === 'ready', value, SLOW);
+    const manifest = JSON.stringify({ ...JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8')), card: 'MODEL_CARD.md' });
+    const files = [
+      { name: 'manifest.json', bytes: Buffer.from(manifest) },
+      { name: 'a_to_b.bpk', bytes: readFileSync(join(WEB_MODEL, 'a_to_b.bpk')) },
+      { name: 'MODEL_CARD.md', bytes: Buffer.from('# zipped tiny model\n\n![samples](./samples.png)\n') },
+      { name: 'samples.png', bytes: makePng(20, 10) },
+    ];
+    const zip = makeZip(files.map(({ name, bytes }) => ({ name: `tiny-export/${name}`, bytes })));
+
+    // A ZIP of the model's folder, chosen under "…or a ZIP of it".
+    assert.equal(await page.getAttribute('#model-files', 'accept'), '.zip,application/zip,application/x-zip-compressed,.json,.bpk,.md,image/*');
+    await page.setInputFiles('#model-files', { name: 'tiny-export.zip', mimeType: 'application/zip', buffer: zip });
+    await modelIs('local-1:tiny');
+    await page.waitForFunction(() => document.querySelector('#model option:checked').textContent === 'tiny (left ↔ right) — kept in this browser', null, SLOW);
+    assert.equal(await translateFile(page, INPUT_PNG), 'done');
+    await assertMatchesNative(page, 'a model opened from a ZIP');
+    await page.click('#model-card');
+    await page.locator('#card-dialog').waitFor({ state: 'visible' });
+    assert.equal(await page.textContent('#card-body h2'), 'zipped tiny model', 'its card, from the ZIP');
+    assert.equal(await page.locator('#card-body img').evaluate(async (image) => {
+      await image.decode().catch(() => {});
+      return image.naturalWidth;
+    }), 20, 'the card\'s picture, from the ZIP');
+    await page.click('#card-close');
+
+    // The same ZIP dropped on the page opens the model (a newer copy replaces the listed one); it is not taken for photos.
+    const drop = (list, folder = null) => page.evaluate(async ({ list, folder }) => {
+      const data = new DataTransfer();
+      const made = list.map(({ name, bytes, type }) => new File([new Uint8Array(bytes)], name, { type }));
+      for (const file of folder ? made.slice(0, 1) : made) data.items.add(file);
+      const original = DataTransferItem.prototype.webkitGetAsEntry;
+      if (folder) {
+        // A synthetic drop cannot hold a folder: its one item stands in for one holding the files, walked as the File and Directory Entries API does.
+        const entry = (file) => ({ name: file.name, isFile: true, isDirectory: false, file: (resolve) => resolve(file) });
+        const directory = { name: folder, isFile: false, isDirectory: true,
+          createReader: () => { let given = false; return { readEntries: (resolve) => { resolve(given ? [] : made.map(entry)); given = true; } }; } };
+        DataTransferItem.prototype.webkitGetAsEntry = () => directory;
+      }
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }));
+      DataTransferItem.prototype.webkitGetAsEntry = original;
+    }, { list: list.map(({ name, bytes, type = '' }) => ({ name, bytes: [...bytes], type })), folder });
+    await drop([{ name: 'tiny-export.zip', bytes: zip, type: 'application/zip' }]);
+    await modelIs('local-2:tiny');
+    assert.equal(await page.locator('#model option', { hasText: 'tiny (left ↔ right) —' }).count(), 1, 'one copy listed');
+
+    // Its files chosen together (no folder: what a phone's file picker gives), then dropped as a folder.
+    await page.setInputFiles('#model-files', files.slice(0, 2).map(({ name, bytes }) => ({ name, mimeType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream', buffer: bytes })));
+    await modelIs('local-3:tiny');
+    await drop(files, 'tiny-export');
+    await modelIs('local-4:tiny');
+    assert.deepEqual([...new Set(await page.locator('#history-list li span').allTextContents())], ['input.png'],
+      'only the photo was translated (again with each model): nothing dropped, samples.png included');
+
+    // A ZIP of photos is not a model: said, and the model in use stays.
+    await page.evaluate(() => { document.querySelector('#alert').hidden = true; });
+    await page.setInputFiles('#model-files', { name: 'holiday.zip', mimeType: 'application/zip', buffer: makeZip([{ name: 'beach.png', bytes: makePng(8, 8) }]) });
+    await page.waitForFunction(() => !document.querySelector('#alert').hidden, null, SLOW);
+    assert.match(await alertText(page), /^“holiday\.zip” has no manifest\.json, so it is not a model\. Choose the folder the trainer’s “export” or “import” wrote \(for example www\/models\/horse2zebra\), or a ZIP of it\./);
+    await modelIs('local-4:tiny');
+    await shot(page, '09c-model-zip-refused');
+    await own.close();
+  });
+
   it('keeps a model opened from this computer across reloads, and forgets it when asked', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // a browser storage of its own
     // The browser's answer when asked to keep this site's storage: no, the first time.
@@ -784,7 +852,7 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
     assert.equal(await page.isVisible('#model-forget'), true, '"Forget this model" is offered for a kept model');
     await page.waitForFunction(() => document.body.dataset.storage === 'may-be-cleared');
-    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves (unless the browser clears this site’s data when space runs low). “Forget this model” deletes that copy.',
+    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its files move (unless the browser clears this site’s data when space runs low). “Forget this model” deletes that copy.',
       'the browser did not promise to keep the site\'s storage');
     const stored = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('unpaired-kept-models');
@@ -840,7 +908,7 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#model-folder', folder);
     await page.waitForFunction((label) => document.querySelector('#model option:checked').textContent === label, keptLabel, SLOW);
     await page.waitForFunction(() => document.body.dataset.storage === 'lasting');
-    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its folder moves. “Forget this model” deletes that copy.',
+    assert.equal(await noticeText(page), '“tiny” is kept in this browser, so it is here on your next visit even if its files move. “Forget this model” deletes that copy.',
       'asked again, the browser promised to keep the site\'s storage');
     await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('unpaired-kept-models');

@@ -8,12 +8,12 @@
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
+  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makeZip, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
 } from './fixtures.mjs';
 import {
   assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readFrames, scriptOf, videoChunks,
@@ -137,22 +137,21 @@ describe('the web app in headless Firefox', () => {
     }
   });
 
-  it('keeps a model opened from this computer across a reload', { timeout: 300_000 }, async () => {
+  it('opens a model from a ZIP of its folder, and keeps it across a reload', { timeout: 300_000 }, async () => {
     await firefox.navigate(`${server.url}?backend=cpu`);
     await firefox.waitFor(settled);
-    // geckodriver cannot give a folder to the folder picker: the page is handed the model's files
-    // (the site's copy of the fixture model) as if one had been chosen.
+    // The site's copy of the fixture model, its folder zipped (deflated, so Firefox's
+    // DecompressionStream inflates it), handed to "or a ZIP of it…" as if chosen.
+    const zip = makeZip(['manifest.json', 'a_to_b.bpk', 'MODEL_CARD.md', 'samples.png']
+      .map((name) => ({ name: `tiny/${name}`, bytes: readFileSync(join(OUTPUT, 'models', 'tiny', name)) })));
     await firefox.execute(`return (async () => {
-      const files = [];
-      for (const name of ['manifest.json', 'a_to_b.bpk', 'MODEL_CARD.md', 'samples.png']) {
-        files.push(new File([await (await fetch('models/tiny/' + name)).blob()], name));
-      }
+      const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
       const picked = new DataTransfer();
-      for (const file of files) picked.items.add(file);
-      const input = document.getElementById('model-folder');
+      picked.items.add(new File([bytes], 'tiny.zip', { type: 'application/zip' }));
+      const input = document.getElementById('model-files');
       input.files = picked.files;
       input.dispatchEvent(new Event('change'));
-    })()`);
+    })()`, [zip.toString('base64')]);
     await firefox.waitFor("return document.querySelector('#model option:checked').textContent.endsWith('— kept in this browser')");
     await firefox.navigate(`${server.url}?backend=cpu`);
     await firefox.waitFor(settled);

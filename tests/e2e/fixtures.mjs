@@ -255,3 +255,30 @@ with zipfile.ZipFile(sys.argv[1]) as z:
   const { bad, entries } = JSON.parse(execFileSync('python3', ['-c', script, path], { maxBuffer: 1 << 30 }).toString());
   return { bad, entries: entries.map(({ bytes, ...entry }) => ({ ...entry, bytes: Buffer.from(bytes, 'base64') })) };
 }
+
+/**
+ * A ZIP of `files` ([{ name, bytes }], folders as "a/b.png"; a name ending in "/" is a folder's own
+ * entry) written by Python's zipfile, an implementation independent of the app's reader.
+ * `compression`: 'stored', 'deflated' or 'bzip2'; `streamed`: written to a pipe, so each file's
+ * sizes and CRC follow it in a data descriptor; `zip64`: ZIP64 records (Python writes them past a
+ * limit, here lowered to 16 bytes and 1 file) for sizes, offsets and the end of the directory.
+ */
+export function makeZip(files, { compression = 'deflated', streamed = false, zip64 = false } = {}) {
+  const script = `
+import base64, io, json, sys, zipfile
+spec = json.load(sys.stdin)
+if spec['zip64']:
+    zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 16, 1
+method = {'stored': zipfile.ZIP_STORED, 'deflated': zipfile.ZIP_DEFLATED, 'bzip2': zipfile.ZIP_BZIP2}[spec['compression']]
+out = sys.stdout.buffer if spec['streamed'] else io.BytesIO()
+with zipfile.ZipFile(out, 'w', compression=method) as z:
+    for f in spec['files']:
+        info = zipfile.ZipInfo(f['name'], (2026, 11, 26, 12, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED if f['name'].endswith('/') else method
+        with z.open(info, 'w', force_zip64=spec['zip64']) as entry:
+            entry.write(base64.b64decode(f['bytes']))
+if not spec['streamed']:
+    sys.stdout.buffer.write(out.getvalue())`;
+  const spec = { compression, streamed, zip64, files: files.map(({ name, bytes }) => ({ name, bytes: Buffer.from(bytes).toString('base64') })) };
+  return execFileSync('python3', ['-c', script], { input: JSON.stringify(spec), maxBuffer: 1 << 30 });
+}

@@ -1,0 +1,97 @@
+// Reading ZIP files (www/unzip.js), as a model's folder arrives zipped: ZIPs written by Python's
+// zipfile (stored, deflated, streamed with data descriptors, ZIP64) and by the page's own
+// "Download all" read back byte for byte; damaged, encrypted, oddly compressed and oversized ones
+// refused with a sentence. Run: `node --test unzip.test.mjs`.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+
+import { unzip } from '../../www/unzip.js';
+import { zipBlob } from '../../www/zip.js';
+import { makePng, makeZip } from './fixtures.mjs';
+
+const FILES = [
+  { name: 'model/', bytes: Buffer.alloc(0) },
+  { name: 'model/manifest.json', bytes: Buffer.from('{"name": "tiny"}') },
+  { name: 'model/a_to_b.bpk', bytes: Buffer.concat([randomBytes(50_000), Buffer.alloc(50_000, 3)]) },
+  { name: 'model/pictures/zèbre.png', bytes: makePng(20, 10) },
+  { name: 'model/empty.txt', bytes: Buffer.alloc(0) },
+];
+const WRITTEN = FILES.filter(({ name }) => !name.endsWith('/'));
+
+/** What `unzip` gives for `zip`: each file's path, name, type and bytes. */
+async function read(zip, name = 'model.zip', limit = undefined) {
+  const files = await unzip(new Blob([zip]), name, limit);
+  return Promise.all(files.map(async ({ path, file }) => ({ path, name: file.name, type: file.type, bytes: Buffer.from(await file.arrayBuffer()) })));
+}
+
+/** `promise` fails with a FriendlyError whose sentence matches `message`. */
+async function refused(promise, message) {
+  await assert.rejects(promise, (error) => {
+    assert.equal(error.name, 'FriendlyError');
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+/** The offset of the first central directory header of `zip`. */
+const centralAt = (zip) => zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+
+describe('unzip.js', () => {
+  for (const [label, options] of [
+    ['stored', { compression: 'stored' }],
+    ['deflated', { compression: 'deflated' }],
+    ['streamed (sizes in data descriptors)', { streamed: true }],
+    ['ZIP64 (sizes, offsets and the directory\'s end in 64-bit records)', { zip64: true }],
+  ]) {
+    it(`reads every file of a ZIP that Python wrote ${label}, with its path, name and type; folders' own entries are left out`, async () => {
+      const zip = makeZip(FILES, options);
+      if (options.zip64) assert.ok(zip.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'the ZIP has a ZIP64 end of directory');
+      const files = await read(zip);
+      assert.deepEqual(files.map(({ path }) => path), WRITTEN.map(({ name }) => name), 'UTF-8 paths, in order');
+      for (const [i, file] of files.entries()) assert.ok(file.bytes.equals(WRITTEN[i].bytes), `${file.path}: the same bytes`);
+      assert.deepEqual(files.map(({ name, type }) => [name, type]),
+        [['manifest.json', 'application/json'], ['a_to_b.bpk', ''], ['zèbre.png', 'image/png'], ['empty.txt', '']]);
+    });
+  }
+
+  it('reads back what the page\'s "Download all" writes', async () => {
+    const files = [{ name: 'a.png', blob: new Blob([makePng(8, 8)]) }, { name: 'b.bin', blob: new Blob([randomBytes(1000)]) }];
+    const read_ = await read(Buffer.from(await (await zipBlob(files)).arrayBuffer()), 'translations.zip');
+    assert.deepEqual(read_.map(({ path }) => path), ['a.png', 'b.bin']);
+    for (const [i, { bytes }] of read_.entries()) assert.ok(bytes.equals(Buffer.from(await files[i].blob.arrayBuffer())));
+  });
+
+  it('refuses a file that is not a ZIP, or is cut short, saying so', async () => {
+    await refused(read(makePng(20, 10), 'photo.zip'), /^“photo\.zip” is damaged or not a ZIP file: it cannot be opened\. Zip the folder again\.$/);
+    await refused(read(Buffer.alloc(0), 'empty.zip'), /^“empty\.zip” is damaged or not a ZIP file/);
+    const zip = makeZip(FILES);
+    await refused(read(zip.subarray(0, zip.length >> 1)), /^“model\.zip” is damaged or not a ZIP file/);
+    await refused(read(zip.subarray(zip.length >> 1)), /^“model\.zip” is damaged or not a ZIP file/, 'its start cut off');
+  });
+
+  it('refuses a file whose bytes changed (its CRC-32 or its deflate stream no longer fits)', async () => {
+    for (const compression of ['stored', 'deflated']) {
+      const zip = Buffer.from(makeZip(FILES, { compression }));
+      zip[zip.indexOf(Buffer.from('a_to_b.bpk')) + 'a_to_b.bpk'.length + 2000] ^= 0x55;
+      await refused(read(zip), /^“model\.zip” is damaged or not a ZIP file/, compression);
+    }
+  });
+
+  it('does not inflate a file past the size its ZIP declares', async () => {
+    const zip = Buffer.from(makeZip([{ name: 'big.bin', bytes: Buffer.alloc(100_000) }]));
+    zip.writeUInt32LE(1000, centralAt(zip) + 24); // the central directory says 1,000 bytes
+    await assert.rejects(read(zip), (error) => /inflates past the 1000 bytes/.test(error.details));
+  });
+
+  it('refuses ZIPs it cannot read: encrypted, compressed another way, or unpacking to more than the limit', async () => {
+    const encrypted = Buffer.from(makeZip(FILES));
+    for (let at = centralAt(encrypted); at >= 0; at = encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+      encrypted.writeUInt16LE(encrypted.readUInt16LE(at + 8) | 1, at + 8);
+    }
+    await refused(read(encrypted), /^“model\.zip” is encrypted \(protected by a password\): zip the folder again without one\.$/);
+    await refused(read(makeZip(FILES, { compression: 'bzip2' })), /^“model\.zip” is compressed in a way this page cannot read \(method 12\): zip the folder again with the usual settings/);
+    await refused(read(makeZip([{ name: 'big.bin', bytes: Buffer.alloc(3_000_000) }]), 'big.zip', 2e6), /^“big\.zip” unpacks to 3 MB, more than the 2 MB this page opens/);
+  });
+});

@@ -1,0 +1,162 @@
+// Reading a ZIP file: a model's folder zipped to carry it to another machine (a phone cannot pick
+// a folder, and a mail or chat app hands over one file). Stored and deflated files (what zip tools,
+// Windows, macOS and phones write), ZIP64 included; each file is checked against its CRC-32.
+// Stored files stay slices of the ZIP (nothing is copied); deflated ones are inflated by the
+// browser's DecompressionStream, never past the size the ZIP declares for them.
+
+import { FriendlyError } from './errors.js';
+import { crc32 } from './zip.js';
+
+const END = 0x06054b50; // end of central directory
+const END64 = 0x06064b50; // ZIP64 end of central directory
+const END64_LOCATOR = 0x07064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const ZIP64_EXTRA = 0x0001;
+const MAX_COMMENT = 0xffff;
+const UTF8_NAMES = 0x0800;
+const ENCRYPTED = 0x0001;
+const METHODS = { 0: 'stored', 8: 'deflated' };
+
+/**
+ * The files in the ZIP `blob` (named `name` in messages), as `{ path, file }` in the order of its
+ * directory; folders' own entries are left out. `limit`: the most bytes its files may add up to
+ * once inflated. Fails with a FriendlyError that says what is wrong with the file.
+ */
+export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
+  const where = `“${name}”`;
+  const damaged = (why) => new FriendlyError('damaged-zip', `${where} is damaged or not a ZIP file: it cannot be opened. Zip the folder again.`, new Error(why));
+  const entries = await directory(blob, damaged);
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  if (total > limit) {
+    throw new FriendlyError('zip-too-large', `${where} unpacks to ${megabytes(total)}, more than the ${megabytes(limit)} this page opens from a ZIP file.`,
+      new Error(`${total} bytes in ${entries.length} files`));
+  }
+  const files = [];
+  for (const entry of entries) {
+    if (entry.path.endsWith('/')) continue;
+    if (entry.flags & ENCRYPTED) {
+      throw new FriendlyError('zip-unsupported', `${where} is encrypted (protected by a password): zip the folder again without one.`, new Error(`${entry.path}: flags ${entry.flags}`));
+    }
+    if (!(entry.method in METHODS)) {
+      throw new FriendlyError('zip-unsupported', `${where} is compressed in a way this page cannot read (method ${entry.method}): zip the folder again with the usual settings (“deflate”).`,
+        new Error(`${entry.path}: compression method ${entry.method}`));
+    }
+    const part = await contents(blob, entry, damaged);
+    files.push({ path: entry.path, file: new File([part], entry.path.split('/').at(-1), { type: typeOf(entry.path) }) });
+  }
+  return files;
+}
+
+/** The central directory's entries: path, flags, method, CRC, sizes and where each file's header is. */
+async function directory(blob, damaged) {
+  const tailStart = Math.max(0, blob.size - 22 - MAX_COMMENT);
+  const tail = new DataView(await blob.slice(tailStart).arrayBuffer());
+  let end = -1;
+  for (let at = tail.byteLength - 22; at >= 0; at--) {
+    if (tail.getUint32(at, true) === END) {
+      end = at;
+      break;
+    }
+  }
+  if (end < 0) throw damaged('no end of central directory record');
+  let count = tail.getUint16(end + 10, true);
+  let size = tail.getUint32(end + 12, true);
+  let offset = tail.getUint32(end + 16, true);
+  if (end >= 20 && tail.getUint32(end - 20, true) === END64_LOCATOR) {
+    const end64At = Number(tail.getBigUint64(end - 20 + 8, true));
+    const end64 = new DataView(await blob.slice(end64At, end64At + 56).arrayBuffer());
+    if (end64.byteLength < 56 || end64.getUint32(0, true) !== END64) throw damaged('bad ZIP64 end of central directory');
+    count = Number(end64.getBigUint64(32, true));
+    size = Number(end64.getBigUint64(40, true));
+    offset = Number(end64.getBigUint64(48, true));
+  }
+  if (offset + size > blob.size) throw damaged(`central directory at ${offset} (+${size}) past the end (${blob.size} bytes)`);
+  const view = new DataView(await blob.slice(offset, offset + size).arrayBuffer());
+  const entries = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > view.byteLength || view.getUint32(at, true) !== CENTRAL) throw damaged(`central directory entry ${i} missing`);
+    const flags = view.getUint16(at + 8, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    const nameBytes = new Uint8Array(view.buffer, view.byteOffset + at + 46, nameLength);
+    const entry = {
+      path: new TextDecoder(flags & UTF8_NAMES ? 'utf-8' : 'latin1').decode(nameBytes),
+      flags,
+      method: view.getUint16(at + 10, true),
+      crc: view.getUint32(at + 16, true),
+      compressed: view.getUint32(at + 20, true),
+      size: view.getUint32(at + 24, true),
+      header: view.getUint32(at + 42, true),
+    };
+    readZip64Extra(new DataView(view.buffer, view.byteOffset + at + 46 + nameLength, extraLength), entry);
+    entries.push(entry);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+/** A ZIP64 extra field gives the 8-byte values of those fields that say 0xffffffff, in this order. */
+function readZip64Extra(extra, entry) {
+  for (let at = 0; at + 4 <= extra.byteLength;) {
+    const id = extra.getUint16(at, true);
+    const length = extra.getUint16(at + 2, true);
+    if (id === ZIP64_EXTRA) {
+      let field = at + 4;
+      for (const key of ['size', 'compressed', 'header']) {
+        if (entry[key] !== 0xffffffff || field + 8 > at + 4 + length) continue;
+        entry[key] = Number(extra.getBigUint64(field, true));
+        field += 8;
+      }
+    }
+    at += 4 + length;
+  }
+}
+
+/** A file's bytes (a slice of the ZIP if stored), inflated if need be, checked against its size and CRC-32. */
+async function contents(blob, entry, damaged) {
+  const local = new DataView(await blob.slice(entry.header, entry.header + 30).arrayBuffer());
+  if (local.byteLength < 30 || local.getUint32(0, true) !== LOCAL) throw damaged(`${entry.path}: no local header at ${entry.header}`);
+  const start = entry.header + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+  if (start + entry.compressed > blob.size) throw damaged(`${entry.path}: its ${entry.compressed} bytes at ${start} run past the end`);
+  const stored = blob.slice(start, start + entry.compressed);
+  const bytes = entry.method === 0 ? new Uint8Array(await stored.arrayBuffer()) : await inflated(stored, entry.size, entry.path, damaged);
+  if (bytes.length !== entry.size) throw damaged(`${entry.path}: ${bytes.length} bytes, the directory says ${entry.size}`);
+  if (crc32(bytes) !== entry.crc) throw damaged(`${entry.path}: CRC-32 mismatch`);
+  return entry.method === 0 ? stored : bytes;
+}
+
+/** The raw deflate stream `data` inflated, stopped as soon as it grows past `size`. */
+async function inflated(data, size, path, damaged) {
+  if (typeof DecompressionStream !== 'function') {
+    throw new FriendlyError('zip-unsupported', 'This browser cannot unpack a compressed ZIP file: unzip it and open its folder, or choose its files together.',
+      new Error('no DecompressionStream'));
+  }
+  const out = new Uint8Array(size);
+  let length = 0;
+  const reader = data.stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (length + value.length > size) throw damaged(`${path}: inflates past the ${size} bytes the directory says`);
+      out.set(value, length);
+      length += value.length;
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    if (error instanceof FriendlyError) throw error;
+    throw damaged(`${path}: ${error?.message ?? error}`);
+  }
+  return out.subarray(0, length);
+}
+
+/** The type a browser would give a picked file of this name, for those a model's folder holds. */
+function typeOf(path) {
+  const extension = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  return { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', json: 'application/json', md: 'text/markdown' }[extension] ?? '';
+}
+
+const megabytes = (bytes) => `${Math.round(bytes / 1e6).toLocaleString('en')} MB`;
