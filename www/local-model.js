@@ -5,9 +5,9 @@
 // be. Once it loads, kept-models.js keeps a copy in this browser for the next visits.
 
 import { FriendlyError } from './errors.js';
-import { pathOf } from './folders.js';
+import { isPicture, pathOf } from './folders.js';
 import { DIRECTIONS } from './model-store.js';
-import { unzip } from './unzip.js';
+import { isZip, unzip } from './unzip.js';
 
 /** A path inside a model's folder as its files are found by ("./samples.jpg" → "samples.jpg"). */
 export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
@@ -15,14 +15,8 @@ export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
 
-/** Whether a file is a ZIP (by its name, or the type the browser gave it). */
-const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?zip(-compressed)?$/.test(file.type);
-
-/**
- * Whether files chosen or dropped are (part of) a model, rather than photos: a manifest.json, a
- * weights file or a ZIP among them.
- */
-export const holdsModel = (files) => files.some((file) => file.name === 'manifest.json' || /\.bpk$/i.test(file.name) || isZip(file));
+/** Whether files chosen or dropped are (part of) a model, rather than photos: a manifest.json or a weights file among them. */
+export const holdsModel = (files) => files.some((file) => file.name === 'manifest.json' || /\.bpk$/i.test(file.name));
 
 /**
  * Finds a model among files: those of a picked or dropped folder, a model's files chosen one by
@@ -51,6 +45,10 @@ export async function readLocalModel(picked) {
   const [has, holds, lacks] = loose ? ['have', 'hold', 'lack'] : ['has', 'holds', 'lacks'];
   const manifests = found.filter(({ file }) => file.name === 'manifest.json');
   if (manifests.length === 0) {
+    if (zipName && found.some(({ file }) => isPicture(file))) {
+      throw new FriendlyError('local-model', `${Where} holds pictures, not a model: to translate them, drop it on the page under “Photos”.`,
+        new Error(`${found.length} file(s), none named manifest.json`));
+    }
     throw new FriendlyError('local-model', `${Where} ${has} no manifest.json, so it is not a model. Choose the folder the trainer’s “export” or “import” wrote (for example www/models/horse2zebra), or a ZIP of it.`,
       new Error(`${found.length} file(s), none named manifest.json`));
   }
@@ -93,15 +91,11 @@ export async function readLocalModel(picked) {
   return localEntry({ name, folder: zipName ?? folder, manifestText, manifest, weights, card, fileAt: (path) => beside(path) ?? null });
 }
 
-/**
- * A ZIP's files as a folder's: in one top folder, named as the ZIP unless they all share one
- * already; the "__MACOSX" copies macOS's Finder adds are left out.
- */
+/** A ZIP's files as a folder's: in one top folder, named as the ZIP unless they all share one already. */
 function inOneFolder(files, stem) {
-  const kept = files.filter(({ path }) => !path.startsWith('__MACOSX/'));
   const top = (path) => (path.includes('/') ? path.split('/')[0] : null);
-  const shared = kept.length > 0 && top(kept[0].path) !== null && kept.every(({ path }) => top(path) === top(kept[0].path));
-  return shared ? kept : kept.map(({ path, file }) => ({ path: `${stem}/${path}`, file }));
+  const shared = files.length > 0 && top(files[0].path) !== null && files.every(({ path }) => top(path) === top(files[0].path));
+  return shared ? files : files.map(({ path, file }) => ({ path: `${stem}/${path}`, file }));
 }
 
 /**

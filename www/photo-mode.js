@@ -1,14 +1,15 @@
-// Photos: chosen with the file picker, dropped on the page or pasted; translated one after the
-// other; shown beside their original, to download or share; each kept in a list to look at again
-// or download, one by one or all in one ZIP. A photo shown again from the list stays on screen
-// while the rest are translated.
+// Photos: chosen with the file picker, dropped on the page (a folder or a ZIP of them too) or
+// pasted; translated one after the other; shown beside their original, to download or share; each
+// kept in a list to look at again or download, one by one or all in one ZIP. A photo shown again
+// from the list stays on screen while the rest are translated.
 
 import { Cancelled, FriendlyError } from './errors.js';
-import { droppedFolders, filesInEntries, picturesAmong, picturesFromPicker } from './folders.js';
+import { droppedFolders, filesInEntries, picturesAmong, picturesFromPicker, picturesOf } from './folders.js';
 import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, shareFile, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { holdsModel } from './local-model.js';
 import { formatMs } from './status.js';
+import { isZip, unzip } from './unzip.js';
 import { uniqueNames, zipBlob } from './zip.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +26,7 @@ export class PhotoMode {
   constructor({ engine, status, compare, settings, onVideo = null, onModel = null }) {
     this.engine = engine;
     this.onVideo = onVideo; // a video among the photos is handed to the Video mode
-    this.onModel = onModel; // so is a model (its folder, files or ZIP) to the model picker
+    this.onModel = onModel; // and a model (its folder, its files or a ZIP of it) is opened as the model
     this.status = status;
     this.compare = compare;
     this.settings = settings;
@@ -109,13 +110,34 @@ export class PhotoMode {
     else this.addFolder(picturesAmong(walked));
   }
 
+  /**
+   * ZIPs dropped among the photos: one of a model's folder opens the model; the pictures of any
+   * other are translated, as a folder's are.
+   */
+  async addZips(zips) {
+    for (const zip of zips) {
+      let files;
+      try {
+        files = await unzip(zip, zip.name);
+      } catch (error) {
+        this.status.error(error, `“${zip.name}” could not be opened.`, 'photo');
+        continue;
+      }
+      if (this.onModel && files.some(({ file }) => file.name === 'manifest.json')) this.onModel([zip]);
+      else this.addFolder({ ...picturesOf(files), folders: [zip.name] });
+    }
+  }
+
   /** Queues files for translation, in the order given; they are shown as they are translated. */
-  add(chosen) {
-    // A model's files (or a ZIP of them) open the model instead.
-    if (this.onModel && holdsModel(chosen)) {
-      this.onModel(chosen);
+  add(given) {
+    // A model's files open the model instead; a ZIP is opened to see what it holds.
+    if (this.onModel && holdsModel(given)) {
+      this.onModel(given);
       return;
     }
+    const zips = given.filter(isZip);
+    if (zips.length > 0) this.addZips(zips);
+    const chosen = given.filter((file) => !zips.includes(file));
     // A video dropped or pasted here goes to the Video mode (the first one: it takes one at a time).
     const videos = this.onVideo ? chosen.filter((file) => file.type.startsWith('video/')) : [];
     const files = chosen.filter((file) => !videos.includes(file));

@@ -18,9 +18,12 @@ const UTF8_NAMES = 0x0800;
 const ENCRYPTED = 0x0001;
 const METHODS = { 0: 'stored', 8: 'deflated' };
 
+/** Whether a file is a ZIP (by its name, or the type the browser gave it). */
+export const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?zip(-compressed)?$/.test(file.type);
+
 /**
  * The files in the ZIP `blob` (named `name` in messages), as `{ path, file }` in the order of its
- * directory; folders' own entries are left out. `limit`: the most bytes its files may add up to
+ * directory; folders' own entries and the "__MACOSX" copies macOS's Finder adds are left out. `limit`: the most bytes its files may add up to
  * once inflated. Fails with a FriendlyError that says what is wrong with the file.
  */
 export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
@@ -29,12 +32,12 @@ export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
   const entries = await directory(blob, damaged);
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   if (total > limit) {
-    throw new FriendlyError('zip-too-large', `${where} unpacks to ${megabytes(total)}, more than the ${megabytes(limit)} this page opens from a ZIP file.`,
+    throw new FriendlyError('zip-too-large', `${where} unpacks to ${megabytes(total)}, more than the ${megabytes(limit)} this page opens from a ZIP file: unzip it and open its folder.`,
       new Error(`${total} bytes in ${entries.length} files`));
   }
   const files = [];
   for (const entry of entries) {
-    if (entry.path.endsWith('/')) continue;
+    if (entry.path.endsWith('/') || entry.path.startsWith('__MACOSX/')) continue;
     if (entry.flags & ENCRYPTED) {
       throw new FriendlyError('zip-unsupported', `${where} is encrypted (protected by a password): zip the folder again without one.`, new Error(`${entry.path}: flags ${entry.flags}`));
     }

@@ -745,7 +745,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder', SLOW, async () => {
+  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder; translates the photos of a dropped ZIP', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // kept models of its own
     const page = await openPage('?backend=cpu', own);
     await waitForEngine(page);
@@ -803,13 +803,20 @@ describe('the web app in headless Chromium', () => {
     assert.deepEqual([...new Set(await page.locator('#history-list li span').allTextContents())], ['input.png'],
       'only the photo was translated (again with each model): nothing dropped, samples.png included');
 
-    // A ZIP of photos is not a model: said, and the model in use stays.
+    // A ZIP of photos is not a model: said, and the model in use stays. Dropped on the page, its pictures are translated.
+    const holiday = makeZip([{ name: 'holiday/beach.png', bytes: makePng(8, 8) }, { name: 'holiday/notes.txt', bytes: Buffer.from('x') }, { name: 'holiday/sea.png', bytes: makePng(12, 8) }]);
     await page.evaluate(() => { document.querySelector('#alert').hidden = true; });
-    await page.setInputFiles('#model-files', { name: 'holiday.zip', mimeType: 'application/zip', buffer: makeZip([{ name: 'beach.png', bytes: makePng(8, 8) }]) });
+    await page.setInputFiles('#model-files', { name: 'holiday.zip', mimeType: 'application/zip', buffer: holiday });
     await page.waitForFunction(() => !document.querySelector('#alert').hidden, null, SLOW);
-    assert.match(await alertText(page), /^“holiday\.zip” has no manifest\.json, so it is not a model\. Choose the folder the trainer’s “export” or “import” wrote \(for example www\/models\/horse2zebra\), or a ZIP of it\./);
+    assert.equal(await alertText(page), '“holiday.zip” holds pictures, not a model: to translate them, drop it on the page under “Photos”.');
     await modelIs('local-4:tiny');
     await shot(page, '09c-model-zip-refused');
+    const before = await page.locator('#history-list li').count();
+    await drop([{ name: 'holiday.zip', bytes: holiday, type: 'application/zip' }]);
+    await page.waitForFunction((n) => document.querySelectorAll('#history-list li').length === n + 2, before, SLOW);
+    assert.deepEqual((await page.locator('#history-list li span').allTextContents()).slice(0, 2), ['sea.png', 'beach.png'], 'its pictures, in name order (the newest first)');
+    assert.equal(await noticeText(page), 'From “holiday.zip”: 2 pictures; 1 other file left out.');
+    await modelIs('local-4:tiny');
     await own.close();
   });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { holdsModel, readLocalModel } from '../../www/local-model.js';
+import { isZip } from '../../www/unzip.js';
 import { makePng, makeZip, WEB_MODEL } from './fixtures.mjs';
 
 const MANIFEST = { ...JSON.parse(readFileSync(join(WEB_MODEL, 'manifest.json'), 'utf8')), card: 'MODEL_CARD.md' };
@@ -77,8 +78,10 @@ describe('local-model.js', () => {
   });
 
   it('says why a ZIP is not a model it can open', async () => {
+    await refused([zipFile('notes.zip', [{ name: 'notes.txt', bytes: Buffer.from('hello') }])],
+      /^“notes\.zip” has no manifest\.json, so it is not a model\. Choose the folder the trainer’s “export” or “import” wrote \(for example www\/models\/horse2zebra\), or a ZIP of it\.$/);
     await refused([zipFile('holiday.zip', [{ name: 'beach.png', bytes: makePng(4, 4) }])],
-      /^“holiday\.zip” has no manifest\.json, so it is not a model\. Choose the folder the trainer’s “export” or “import” wrote \(for example www\/models\/horse2zebra\), or a ZIP of it\.$/);
+      /^“holiday\.zip” holds pictures, not a model: to translate them, drop it on the page under “Photos”\.$/);
     const two = [...modelFiles('models/one/'), ...modelFiles('models/two/')];
     await refused([zipFile('models.zip', two)], /^“models\.zip” holds several models \(“one”, “two”\): zip the folder of one of them on its own\.$/);
     await refused([zipFile('a.zip', modelFiles()), zipFile('b.zip', modelFiles())], /^Choose one model’s ZIP file at a time \(“a\.zip”, “b\.zip”\)\.$/);
@@ -88,12 +91,12 @@ describe('local-model.js', () => {
     await refused([new File([makePng(4, 4)], 'renamed.zip')], /^“renamed\.zip” is damaged or not a ZIP file/);
   });
 
-  it('tells a model\'s files from photos, to open them as a model when they are dropped or chosen among photos', () => {
+  it('tells a model\'s files and ZIPs from photos, to open them as a model when they are dropped or chosen among photos', () => {
     const file = (name, type = '') => new File(['x'], name, { type });
     assert.equal(holdsModel([file('a.png', 'image/png'), file('b.jpg', 'image/jpeg')]), false);
     assert.equal(holdsModel([file('manifest.json', 'application/json')]), true);
     assert.equal(holdsModel([file('a_to_b.bpk')]), true);
-    assert.equal(holdsModel([file('mine.ZIP')]), true);
-    assert.equal(holdsModel([file('download', 'application/x-zip-compressed')]), true, 'Windows\' type for a ZIP');
+    assert.deepEqual([file('mine.ZIP'), file('download', 'application/x-zip-compressed'), file('a.png', 'image/png')].map(isZip), [true, true, false],
+      'a ZIP by its name, or by its type (Windows\' for a ZIP)');
   });
 });
