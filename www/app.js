@@ -10,6 +10,7 @@ import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
+import { KeptListView } from './kept-list.js';
 import { forgetKept, keepModel, keepStorage, keptModels } from './kept-models.js';
 import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
@@ -59,6 +60,9 @@ const optionValue = (entry) => (entry.local ? `local-${entry.local.id}:${entry.n
 const savedName = (entry) => (entry.local ? `local:${entry.name}` : entry.name);
 const localLabel = (entry) => `${modelLabel(entry)} — ${entry.local.kept ? 'kept in this browser' : 'from this computer'}`;
 const allModels = () => [...index.models, ...localModels];
+const keptList = new KeptListView({ label: modelLabel, onForget: (entry) => forgetKeptModel(entry) });
+/** "Kept in this browser" shows the kept models as they are now. */
+const showKept = () => keptList.show(localModels.filter((entry) => entry.local.kept), loaded);
 
 const engine = new Engine({
   progress: (label, done, total) => status.progress(label, done, total),
@@ -146,6 +150,7 @@ function modelReady({ entry, manifest }) {
   if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
   ui.model.value = optionValue(entry);
   ui.forget.hidden = !entry.local?.kept;
+  showKept();
   const cardUrl = entry.local ? entry.local.cardUrl : manifest.card && new URL(manifest.card, entry.manifestUrl).href;
   showAbout(manifest.description ?? '', cardUrl || null);
   setReady(true);
@@ -207,6 +212,7 @@ function listLocal(entry) {
   entry.local.id = opened;
   localModels.push(entry);
   ui.model.add(new Option(localLabel(entry), optionValue(entry)));
+  showKept();
 }
 
 function relabel(entry) {
@@ -226,6 +232,7 @@ async function keepLocal(entry) {
   }
   entry.local.kept = true;
   relabel(entry);
+  showKept();
   if (loaded === entry) remember('model', savedName(entry));
   const told = (caveat) => `“${entry.name}” is kept in this browser, so it is here on your next visit even if its files move${caveat}. “Forget this model” deletes that copy.`;
   status.tell(told(''));
@@ -237,9 +244,11 @@ async function keepLocal(entry) {
   body.storage = lasting ? 'lasting' : 'may-be-cleared';
 }
 
-/** "Forget this model": the copy kept in this browser goes; the model stays listed until the page is closed. */
-async function forgetKeptModel() {
-  const entry = loaded;
+/**
+ * "Forget this model" (the one in use) or "Forget" in "Kept in this browser": the copy kept in this
+ * browser goes. The model in use stays listed until the page is closed; another leaves the list.
+ */
+async function forgetKeptModel(entry = loaded) {
   if (!entry?.local?.kept) return;
   try {
     await forgetKept(entry.name);
@@ -248,10 +257,19 @@ async function forgetKeptModel() {
     return;
   }
   entry.local.kept = false;
-  relabel(entry);
   if (settings.model === savedName(entry)) remember('model', null);
-  ui.model.focus(); // the button is gone
-  status.tell(`“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its files on this computer are untouched.`);
+  const inUse = entry === loaded;
+  if (inUse) {
+    relabel(entry);
+    showKept();
+    ui.model.focus(); // the button is gone
+  } else {
+    forgetLocal(entry);
+    (keptList.box.hidden ? ui.model : keptList.summary).focus(); // its button is gone
+  }
+  status.tell(inUse
+    ? `“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its files on this computer are untouched.`
+    : `“${entry.name}” is no longer kept in this browser, nor in the list of models. Its files on this computer are untouched.`);
 }
 
 /** Takes a model opened from this computer off the list (it failed, or a newer copy was opened). */
@@ -259,6 +277,7 @@ function forgetLocal(entry) {
   localModels = localModels.filter((model) => model !== entry);
   [...ui.model.options].find((option) => option.value === optionValue(entry))?.remove();
   if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
+  showKept();
 }
 
 /**
@@ -320,7 +339,7 @@ function listen() {
       if (picked.length > 0) openLocalModel(picked);
     });
   }
-  ui.forget.addEventListener('click', forgetKeptModel);
+  ui.forget.addEventListener('click', () => forgetKeptModel());
   ui.direction.addEventListener('change', () => photo.retranslate());
   ui.backend.addEventListener('change', async () => {
     const backend = ui.backend.value;

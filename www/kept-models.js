@@ -74,12 +74,21 @@ async function entryOf(record) {
     fileAt: (path) => pictures.get(path),
   });
   entry.local.kept = true;
+  entry.local.keptAt = record.keptAt;
+  entry.local.keptBytes = recordBytes(record);
   return entry;
+}
+
+/** The bytes a kept model takes: its weights, card and pictures (the manifest is left out: a few hundred bytes). */
+function recordBytes(record) {
+  const blobs = [...Object.values(record.weights ?? {}), record.card, ...Object.values(record.pictures ?? {})];
+  return blobs.reduce((sum, blob) => sum + (blob?.size ?? 0), 0);
 }
 
 /**
  * Keeps a copy of `entry` (a model opened from this computer) in this browser, replacing any kept
- * model of the same name. Fails with a FriendlyError that says why nothing was kept.
+ * model of the same name, and notes when (`local.keptAt`) and its size (`local.keptBytes`). Fails
+ * with a FriendlyError that says why nothing was kept.
  */
 export async function keepModel(entry) {
   const { folder, manifestText, weights, card, fileAt } = entry.local;
@@ -100,11 +109,13 @@ export async function keepModel(entry) {
     };
     for (const direction of DIRECTIONS) record.weights[direction] = weights[direction] ? await copyOf(weights[direction]) : null;
     await withStore('readwrite', (store) => store.put(record));
+    entry.local.keptAt = record.keptAt;
+    entry.local.keptBytes = recordBytes(record);
   } catch (error) {
     const full = error?.name === 'QuotaExceededError';
     throw new FriendlyError('keep-model',
       full
-        ? `This browser has no room to keep “${entry.name}” for your next visit: open it from its folder again then, or make room by forgetting another kept model.`
+        ? `This browser has no room to keep “${entry.name}” for your next visit: open it from its folder again then, or make room by forgetting another model under “Kept in this browser”.`
         : `This browser could not keep “${entry.name}” for your next visit: open it from its folder again then.`,
       error);
   }

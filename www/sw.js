@@ -21,6 +21,7 @@ const APP_FILES = [
   'folders.js',
   'image-header.js',
   'images.js',
+  'kept-list.js',
   'kept-models.js',
   'local-model.js',
   'media-codes.js',

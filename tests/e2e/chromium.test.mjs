@@ -745,7 +745,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder; translates the photos of a dropped ZIP', SLOW, async () => {
+  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder; translates the photos of a dropped ZIP; lists and forgets kept models', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // kept models of its own
     const page = await openPage('?backend=cpu', own);
     await waitForEngine(page);
@@ -817,6 +817,38 @@ describe('the web app in headless Chromium', () => {
     assert.deepEqual((await page.locator('#history-list li span').allTextContents()).slice(0, 2), ['sea.png', 'beach.png'], 'its pictures, in name order (the newest first)');
     assert.equal(await noticeText(page), 'From “holiday.zip”: 2 pictures; 1 other file left out.');
     await modelIs('local-4:tiny');
+
+    // Two kept models: "Kept in this browser" lists both with their sizes; "Forget" on the one not in use takes it off the model list too.
+    const other = makeZip([
+      { name: 'other/manifest.json', bytes: Buffer.from(JSON.stringify({ ...JSON.parse(manifest), name: 'other', card: undefined })) },
+      { name: 'other/a_to_b.bpk', bytes: files[1].bytes },
+    ]);
+    await page.setInputFiles('#model-files', { name: 'other.zip', mimeType: 'application/zip', buffer: other });
+    await modelIs('local-5:other');
+    await page.waitForFunction(() => document.querySelectorAll('#kept-list li').length === 2, null, SLOW);
+    await page.click('#kept-summary');
+    // tiny's weights, card and the card's picture; other's weights.
+    const [tinyBytes, otherBytes] = [files[1].bytes.length + files[2].bytes.length + files[3].bytes.length, files[1].bytes.length];
+    const kB = (bytes) => `${Math.round(bytes / 1e3)} kB`;
+    assert.equal(await page.textContent('#kept-summary'), `Kept in this browser: 2 models, ${kB(tinyBytes + otherBytes)}`);
+    const keptRows = () => page.locator('#kept-list li').evaluateAll((items) => items.map((item) => [...item.children].map((part) => part.textContent)));
+    assert.deepEqual((await keptRows()).map(([name, about, button]) => [name, about.replace(/, kept .*/, ''), button]),
+      [['tiny (left ↔ right)', kB(tinyBytes), 'Forget'], ['other (left ↔ right) (in use)', kB(otherBytes), 'Forget']]);
+    assert.match((await keptRows())[0][1], /^\d+ kB, kept \S/, 'and the day it was kept');
+    await shot(page, '09d-kept-list');
+    await page.click('#kept-list li:first-child button');
+    await page.waitForFunction(() => document.querySelectorAll('#kept-list li').length === 1, null, SLOW);
+    assert.equal(await page.locator('#model option', { hasText: 'tiny (left ↔ right) —' }).count(), 0, 'off the list of models');
+    assert.equal(await noticeText(page), '“tiny” is no longer kept in this browser, nor in the list of models. Its files on this computer are untouched.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'kept-summary', 'the focus stays in the list');
+    await page.reload();
+    await waitForEngine(page);
+    await modelIs('local-1:other');
+    assert.deepEqual(await page.locator('#kept-list li span:first-child').allTextContents(), ['other (left ↔ right) (in use)'], 'forgotten for good');
+    await page.click('#kept-summary');
+    await page.click('#kept-list li button');
+    await page.waitForFunction(() => document.querySelector('#kept').hidden, null, SLOW);
+    assert.equal(await page.isVisible('#model-forget'), false, 'the model in use is no longer kept');
     await own.close();
   });
 
