@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Static server for the web app: `/` is www/, `/pkg/` is the wasm-pack output.
 
-Only static files, bound to 127.0.0.1. It sends the cross-origin isolation headers (COOP/COEP)
+Only static files (and a POST to /share, the share target's, sent on to the page), bound to 127.0.0.1. It sends the cross-origin isolation headers (COOP/COEP)
 that multi-threaded WebAssembly needs, the page's Content-Security-Policy (also in index.html, for
 other static hosts; as a header it covers the worker too), and the right MIME type for .wasm files.
 `--models DIR` serves DIR at `/models/` instead of www/models (the end-to-end tests' fixtures).
@@ -49,6 +49,24 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if full != base and not full.startswith(base + os.sep):
             return os.path.join(base, "__outside__")
         return full
+
+    def do_POST(self):
+        # A share from another app (the manifest's share_target) is the service worker's to take;
+        # one that reaches the server (no service worker yet) goes to the page, which says that
+        # nothing arrived.
+        if self.path.split("?", 1)[0] != "/share":
+            self.send_error(405, "Only the share target takes POST")
+            return
+        remaining = int(self.headers.get("Content-Length") or 0)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+        self.send_response(303)
+        self.send_header("Location", "/?shared=0")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def end_headers(self):
         # Every response with headers passes here: files, redirects, and send_error's 4xx/5xx.

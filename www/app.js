@@ -16,6 +16,7 @@ import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
+import { takeSharedFiles } from './shared-files.js';
 import { loadSettings, saveSetting } from './settings.js';
 import { StatusView } from './status.js';
 import { VideoMode } from './video-mode.js';
@@ -434,6 +435,24 @@ async function main() {
     return;
   }
   await useModel(entry);
+  await translateShared();
+}
+
+/** Photos (or a video, or a model's ZIP) shared with the installed app from another app: taken as if dropped. */
+async function translateShared() {
+  let files;
+  try {
+    files = await takeSharedFiles();
+  } catch (error) {
+    status.error(error, 'The files shared with Unpaired could not be read: share them again.');
+    return;
+  }
+  if (files === null) return;
+  if (files.length === 0) {
+    status.tell('Nothing arrived from the other app: share the photos with Unpaired again.');
+    return;
+  }
+  photo.add(files);
 }
 
 main();

@@ -2,9 +2,14 @@
 // wasm translator, the list of models and their manifests) and hands it out when the network is
 // not there. Online every request still goes to the site first (an updated site is used at once);
 // the copy is refreshed only when a file changed. Model weights are not touched here: the page
-// keeps those itself (model-store.js, Cache API), so a model used once also works offline.
+// keeps those itself (model-store.js, Cache API), so a model used once also works offline. It also
+// receives what another app shares with the installed app (the manifest's `share_target`).
 
 const CACHE = 'unpaired-app-v1';
+/** Files shared with the app, until the page takes them; the manifest's `share_target` action and its file field. */
+const SHARED = 'unpaired-shared';
+const SHARE_ACTION = 'share';
+const SHARE_FIELD = 'media';
 
 /** Everything the page needs to start, fetched when this worker is installed. */
 const APP_FILES = [
@@ -30,6 +35,7 @@ const APP_FILES = [
   'mp4.js',
   'photo-mode.js',
   'settings.js',
+  'shared-files.js',
   'sound-recorder.js',
   'status.js',
   'translator-client.js',
@@ -65,12 +71,37 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
+  if (request.method === 'POST' && url.href === new URL(SHARE_ACTION, self.registration.scope).href) {
+    event.respondWith(receiveShared(request));
+    return;
+  }
+  if (request.method !== 'GET') return;
   if (url.origin !== self.location.origin) return;
   if (url.pathname.endsWith('.bpk')) return; // model weights: the page's own cache keeps them
   event.respondWith(networkFirst(event, request));
 });
+
+/**
+ * Photos, a video or a model's ZIP shared with the installed app from another one (the Web Share
+ * Target API: the manifest's `share_target`, Android's share sheet): kept in a cache of their own
+ * and the page opened with "?shared=N", which takes them from there (shared-files.js).
+ */
+async function receiveShared(request) {
+  let files = [];
+  try {
+    files = (await request.formData()).getAll(SHARE_FIELD).filter((item) => item instanceof File && item.size > 0);
+  } catch {
+    // not the form the manifest describes: nothing arrived
+  }
+  await caches.delete(SHARED);
+  const cache = await caches.open(SHARED);
+  for (const [i, file] of files.entries()) {
+    const headers = { 'content-type': file.type || 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) };
+    await cache.put(new URL(`shared/${i}`, self.registration.scope).href, new Response(file, { headers }));
+  }
+  return Response.redirect(new URL(`./?shared=${files.length}`, self.registration.scope).href, 303);
+}
 
 /** The site's answer, kept for later; the kept copy when the site cannot be reached. */
 async function networkFirst(event, request) {

@@ -257,6 +257,55 @@ describe('the web app in headless Chromium', () => {
     }
   });
 
+  it('takes photos shared with the installed app from another app (its share target) and translates them', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // a service worker of its own
+    try {
+      const page = await openPage('', own);
+      await waitForEngine(page);
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, SLOW); // installed, and in charge of the page
+      const { manifestUrl, target } = await page.evaluate(async () => {
+        const response = await fetch(document.querySelector('link[rel=manifest]').href);
+        return { manifestUrl: response.url, target: (await response.json()).share_target };
+      });
+      assert.deepEqual([target.method, target.enctype], ['POST', 'multipart/form-data']);
+      const [field] = target.params.files;
+      assert.ok(['image/*', 'video/*', '.zip'].every((type) => field.accept.includes(type)), 'photos, videos and ZIPs can be shared with it');
+      const action = new URL(target.action, manifestUrl).href;
+      /** What Android does when a person shares files with the app: a POST of the manifest's form to its action, from outside the page. */
+      const share = async (photos) => {
+        const sharer = await own.newPage();
+        await sharer.evaluate(({ action, name, photos }) => {
+          const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action });
+          const input = Object.assign(document.createElement('input'), { type: 'file', name, multiple: true });
+          const data = new DataTransfer();
+          for (const [file, bytes] of photos) data.items.add(new File([new Uint8Array(bytes)], file, { type: 'image/png' }));
+          input.files = data.files;
+          form.append(input);
+          document.body.append(form);
+          form.submit();
+        }, { action, name: field.name, photos: photos.map(([file, png]) => [file, [...png]]) });
+        await sharer.waitForURL(/\?shared=/);
+        await waitForEngine(sharer);
+        return sharer;
+      };
+
+      const shared = await share([['shared-1.png', makePng(30, 20)], ['shared-2.png', makePng(20, 30)]]);
+      await shared.waitForFunction(() => document.querySelectorAll('#history-list li').length === 2, null, SLOW);
+      assert.deepEqual(await shared.locator('#history-list li span').allTextContents(), ['shared-2.png', 'shared-1.png'], 'both, in the order shared');
+      assert.equal(new URL(shared.url()).search, '', 'the address loses "?shared": a reload takes nothing again');
+      assert.equal(await shared.evaluate(() => caches.has('unpaired-shared')), false, 'the shared files are not kept once taken');
+      await shot(shared, '02c-shared');
+      await shared.close();
+
+      const empty = await share([]);
+      await empty.waitForFunction(() => !document.querySelector('#notice').hidden, null, SLOW);
+      assert.equal(await noticeText(empty), 'Nothing arrived from the other app: share the photos with Unpaired again.');
+      assert.equal(await empty.locator('#history-list li').count(), 0);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('keeps the model in the browser cache: a reload downloads no weights', SLOW, async () => {
     const weights = () => requests.filter((url) => url.endsWith('/tiny/a_to_b.bpk')).length;
     const before = weights();
@@ -1742,7 +1791,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('the server sends the cross-origin isolation headers on every response, errors included', async () => {
+  it('the server sends the cross-origin isolation headers on every response, errors included; a share reaching it goes to the page', async () => {
     for (const [path, status] of [['', 200], ['pkg/unpaired_bg.wasm', 200], ['models/index.json', 200], ['models/tiny/a_to_b.bpk', 200], ['no/such/file', 404]]) {
       const response = await fetch(server.url + path);
       await response.arrayBuffer();
@@ -1750,6 +1799,12 @@ describe('the web app in headless Chromium', () => {
         [response.status, response.headers.get('cross-origin-opener-policy'), response.headers.get('cross-origin-embedder-policy')],
         [status, 'same-origin', 'require-corp'], `/${path}`);
     }
+    // A share that reaches the server (no service worker yet) is sent to the page, which says nothing arrived; no other POST is taken.
+    const shared = await fetch(`${server.url}share`, { method: 'POST', body: new FormData(), redirect: 'manual' });
+    assert.deepEqual([shared.status, shared.headers.get('location'), shared.headers.get('cross-origin-opener-policy')], [303, '/?shared=0', 'same-origin']);
+    const other = await fetch(`${server.url}index.html`, { method: 'POST', body: 'x' });
+    await other.arrayBuffer();
+    assert.deepEqual([other.status, other.headers.get('cross-origin-embedder-policy')], [405, 'require-corp']);
   });
 
   it('asks nothing of any other site, and its Content-Security-Policy forbids it', SLOW, async () => {
