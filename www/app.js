@@ -16,7 +16,7 @@ import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
-import { takeSharedFiles } from './shared-files.js';
+import { takeLaunchedFiles, takeSharedFiles } from './shared-files.js';
 import { loadSettings, saveSetting } from './settings.js';
 import { StatusView } from './status.js';
 import { VideoMode } from './video-mode.js';
@@ -436,9 +436,13 @@ async function main() {
   }
   await useModel(entry);
   await translateShared();
+  takeLaunchedFiles((files, unreadable) => {
+    if (unreadable > 0) status.tell(`${unreadable === 1 ? 'One file' : `${unreadable} files`} the app was opened with could not be read: open ${unreadable === 1 ? 'it' : 'them'} again.`);
+    if (files.length > 0) photo.add(files);
+  });
 }
 
-/** Photos (or a video, or a model's ZIP) shared with the installed app from another app: taken as if dropped. */
+/** Photos (or a video, or a model's ZIP) shared with the installed app from another app: taken as if dropped. Files it is opened with are taken likewise (takeLaunchedFiles). */
 async function translateShared() {
   let files;
   try {

@@ -1,5 +1,7 @@
-// Files shared with the installed app from another app (the gallery's "Share", on Android): the
-// service worker (sw.js) keeps them and opens the page with "?shared=N"; the page takes them once.
+// Files another app hands to the installed app: shared with it (the gallery's "Share", on
+// Android: the service worker, sw.js, keeps them and opens the page with "?shared=N", which takes
+// them once), or opened with it from the computer's file manager ("Open with": the manifest's
+// `file_handlers`, handed over through `window.launchQueue`).
 
 const SHARED = 'unpaired-shared'; // sw.js's cache of shared files
 
@@ -28,4 +30,26 @@ export async function takeSharedFiles() {
     await caches.delete(SHARED).catch(() => {});
   }
   return files;
+}
+
+/**
+ * Hands the files the installed app is opened with ("Open with Unpaired" in the file manager) to
+ * `take(files, unreadable)`, once per opening; `unreadable`: how many could not be read. Nothing
+ * where the browser opens no app with files.
+ */
+export function takeLaunchedFiles(take) {
+  if (!('launchQueue' in window)) return;
+  window.launchQueue.setConsumer(async ({ files: handles = [] }) => {
+    const files = [];
+    let unreadable = 0;
+    for (const handle of handles) {
+      try {
+        files.push(await handle.getFile());
+      } catch (error) {
+        console.info(`Unpaired: “${handle?.name}”, opened with the app, cannot be read`, error);
+        unreadable += 1;
+      }
+    }
+    if (files.length > 0 || unreadable > 0) take(files, unreadable);
+  });
 }

@@ -52,6 +52,19 @@ async function assertMatchesNative(page, label) {
 
 const canvasSize = (page, selector) => page.locator(selector).evaluate((canvas) => ({ width: canvas.width, height: canvas.height }));
 const alertText = (page) => page.locator('#alert-text').textContent();
+
+/** Opens the model card in the page's dialog and closes it again: its heading, and the picture it shows (where from, its width). */
+async function shownCard(page) {
+  await page.click('#model-card');
+  await page.locator('#card-dialog').waitFor({ state: 'visible' });
+  const heading = await page.textContent('#card-body h2');
+  const picture = await page.locator('#card-body img').evaluate(async (image) => {
+    await image.decode().catch(() => {});
+    return { src: image.src.slice(0, 5), width: image.naturalWidth };
+  });
+  await page.click('#card-close');
+  return { heading, picture };
+}
 const noticeText = (page) => page.locator('#notice-text').textContent();
 /** Waits until Video mode is done with its file (made, stopped or failed) and says which. */
 async function videoOutcome(page) {
@@ -301,6 +314,42 @@ describe('the web app in headless Chromium', () => {
       await empty.waitForFunction(() => !document.querySelector('#notice').hidden, null, SLOW);
       assert.equal(await noticeText(empty), 'Nothing arrived from the other app: share the photos with Unpaired again.');
       assert.equal(await empty.locator('#history-list li').count(), 0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('takes the files the installed app is opened with ("Open with": its file handlers) and translates them', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    try {
+      const page = await openPage('', own);
+      await waitForEngine(page);
+      const handlers = await page.evaluate(async () => (await (await fetch(document.querySelector('link[rel=manifest]').href)).json()).file_handlers);
+      assert.deepEqual(handlers.map(({ action }) => action), ['./']);
+      const extensions = Object.values(handlers[0].accept).flat();
+      assert.ok(['.jpg', '.png', '.webp', '.mp4', '.webm', '.zip'].every((extension) => extensions.includes(extension)), 'photos, videos and ZIPs open with it');
+      await page.close();
+      // Headless Chromium installs no app: the launch queue the browser hands an opened app is played by a stand-in, with two photos and a file that cannot be read.
+      await own.addInitScript((opened) => {
+        const queue = {
+          setConsumer: (consumer) => setTimeout(() => consumer({
+            files: opened.map(([name, bytes]) => ({
+              kind: 'file',
+              name,
+              getFile: async () => {
+                if (!bytes) throw new DOMException('The file was moved', 'NotFoundError');
+                return new File([new Uint8Array(bytes)], name, { type: 'image/png' });
+              },
+            })),
+          })),
+        };
+        Object.defineProperty(window, 'launchQueue', { value: queue, configurable: true }); // Chromium's own is read-only
+      }, [['opened-1.png', [...makePng(30, 20)]], ['gone.png', null], ['opened-2.png', [...makePng(20, 30)]]]);
+      const launched = await openPage('', own);
+      await waitForEngine(launched);
+      await launched.waitForFunction(() => document.querySelectorAll('#history-list li').length === 2, null, SLOW);
+      assert.deepEqual(await launched.locator('#history-list li span').allTextContents(), ['opened-2.png', 'opened-1.png']);
+      assert.equal(await noticeText(launched), 'One file the app was opened with could not be read: open it again.');
     } finally {
       await own.close();
     }
@@ -815,14 +864,7 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#model option:checked').textContent === 'tiny (left ↔ right) — kept in this browser', null, SLOW);
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await assertMatchesNative(page, 'a model opened from a ZIP');
-    await page.click('#model-card');
-    await page.locator('#card-dialog').waitFor({ state: 'visible' });
-    assert.equal(await page.textContent('#card-body h2'), 'zipped tiny model', 'its card, from the ZIP');
-    assert.equal(await page.locator('#card-body img').evaluate(async (image) => {
-      await image.decode().catch(() => {});
-      return image.naturalWidth;
-    }), 20, 'the card\'s picture, from the ZIP');
-    await page.click('#card-close');
+    assert.deepEqual(await shownCard(page), { heading: 'zipped tiny model', picture: { src: 'blob:', width: 20 } }, 'its card and the card\'s picture, from the ZIP');
 
     // The same ZIP dropped on the page opens the model (a newer copy replaces the listed one); it is not taken for photos.
     const drop = (list, folder = null) => page.evaluate(async ({ list, folder }) => {
@@ -961,14 +1003,7 @@ describe('the web app in headless Chromium', () => {
     await shot(page, '09c-kept-model');
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     await assertMatchesNative(page, 'a model kept in this browser');
-    await page.click('#model-card');
-    await page.locator('#card-dialog').waitFor({ state: 'visible' });
-    assert.equal(await page.textContent('#card-body h2'), 'kept tiny model', 'its card, from the kept copy');
-    assert.equal(await page.locator('#card-body img').evaluate(async (image) => {
-      await image.decode().catch(() => {});
-      return image.naturalWidth;
-    }), 24, 'and the picture the card shows');
-    await page.click('#card-close');
+    assert.deepEqual(await shownCard(page), { heading: 'kept tiny model', picture: { src: 'blob:', width: 24 } }, 'its card and the picture it shows, from the kept copy');
     // Chosen from the list after another model: still the one preselected next time.
     await page.selectOption('#model', 'tiny');
     await ready('tiny');
@@ -1033,7 +1068,7 @@ describe('the web app in headless Chromium', () => {
     assert.equal((await waitForEngine(plain)).model, 'tiny', 'a page without storage starts as usual');
     await plain.setInputFiles('#model-folder', folder);
     await plain.waitForFunction(() => document.body.dataset.model === 'local-1:tiny' && !document.querySelector('#notice').hidden, null, SLOW);
-    assert.equal(await plain.textContent('#notice-text'), 'This browser could not keep “tiny” for your next visit: open it from its folder again then.');
+    assert.equal(await plain.textContent('#notice-text'), 'This browser could not keep “tiny” for your next visit: open it again then.');
     assert.equal(await plain.locator('#model option:checked').textContent(), 'tiny (left ↔ right) — from this computer');
     assert.equal(await plain.isVisible('#model-forget'), false);
     assert.equal(await translateFile(plain, INPUT_PNG), 'done');
@@ -1773,6 +1808,7 @@ describe('the web app in headless Chromium', () => {
     assert.ok(manifest.url && manifest.data, 'the manifest was fetched (the Content-Security-Policy allows it)');
     assert.deepEqual(manifest.errors, [], 'the manifest parses');
     assert.equal(new URL(manifest.url).pathname, '/manifest.webmanifest');
+    assert.equal(new URL(manifest.manifest.shareTarget.action).pathname, '/share', 'Chromium takes its share target');
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
     // A Playwright context is an incognito profile, where nothing installs: every other reason counts.
     assert.deepEqual(installabilityErrors.filter(({ errorId }) => errorId !== 'in-incognito'), [], 'nothing keeps the page from being installed');
