@@ -10,13 +10,13 @@ import { CameraMode } from './camera-mode.js';
 import { CompareView } from './compare.js';
 import { backendName, Engine } from './engine.js';
 import { Cancelled } from './errors.js';
-import { KeptListView } from './kept-list.js';
 import { forgetKept, keepModel, keepStorage, keptModels } from './kept-models.js';
 import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
-import { chooseModel, loadIndex, modelLabel } from './model-store.js';
+import { chooseModel, downloadedModels, forgetDownloaded, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
 import { takeLaunchedFiles, takeSharedFiles } from './shared-files.js';
+import { StorageListView } from './storage-list.js';
 import { loadSettings, saveSetting } from './settings.js';
 import { StatusView } from './status.js';
 import { VideoMode } from './video-mode.js';
@@ -61,9 +61,21 @@ const optionValue = (entry) => (entry.local ? `local-${entry.local.id}:${entry.n
 const savedName = (entry) => (entry.local ? `local:${entry.name}` : entry.name);
 const localLabel = (entry) => `${modelLabel(entry)} — ${entry.local.kept ? 'kept in this browser' : 'from this computer'}`;
 const allModels = () => [...index.models, ...localModels];
-const keptList = new KeptListView({ label: modelLabel, onForget: (entry) => forgetKeptModel(entry) });
-/** "Kept in this browser" shows the kept models as they are now. */
-const showKept = () => keptList.show(localModels.filter((entry) => entry.local.kept), loaded);
+const storageList = new StorageListView({ label: modelLabel, onForget: (entry) => (entry.local ? forgetKeptModel(entry) : forgetSiteModel(entry)) });
+let storedShown = Promise.resolve();
+/** "Stored in this browser" shows the stored models as they are now (one update after the other); resolves once shown. */
+function showStored() {
+  storedShown = storedShown.then(async () => {
+    const downloaded = await downloadedModels(index.models).catch((error) => {
+      console.info('Unpaired: the models stored in this browser cannot be listed', error);
+      return [];
+    });
+    storageList.show({ downloaded, kept: localModels.filter((entry) => entry.local.kept), inUse: loaded });
+  });
+  return storedShown;
+}
+/** After a "Forget" whose row is gone: the focus stays in the list, else goes to the model picker. */
+const focusAfterForget = () => (storageList.box.hidden ? ui.model : storageList.summary).focus();
 
 const engine = new Engine({
   progress: (label, done, total) => status.progress(label, done, total),
@@ -151,7 +163,7 @@ function modelReady({ entry, manifest }) {
   if ([...ui.direction.options].some((option) => option.value === previous)) ui.direction.value = previous;
   ui.model.value = optionValue(entry);
   ui.forget.hidden = !entry.local?.kept;
-  showKept();
+  showStored();
   const cardUrl = entry.local ? entry.local.cardUrl : manifest.card && new URL(manifest.card, entry.manifestUrl).href;
   showAbout(manifest.description ?? '', cardUrl || null);
   setReady(true);
@@ -213,7 +225,7 @@ function listLocal(entry) {
   entry.local.id = opened;
   localModels.push(entry);
   ui.model.add(new Option(localLabel(entry), optionValue(entry)));
-  showKept();
+  showStored();
 }
 
 function relabel(entry) {
@@ -233,7 +245,7 @@ async function keepLocal(entry) {
   }
   entry.local.kept = true;
   relabel(entry);
-  showKept();
+  showStored();
   if (loaded === entry) remember('model', savedName(entry));
   const told = (caveat) => `“${entry.name}” is kept in this browser, so it is here on your next visit even if its files move${caveat}. “Forget this model” deletes that copy.`;
   status.tell(told(''));
@@ -246,7 +258,7 @@ async function keepLocal(entry) {
 }
 
 /**
- * "Forget this model" (the one in use) or "Forget" in "Kept in this browser": the copy kept in this
+ * "Forget this model" (the one in use) or "Forget" in "Stored in this browser": the copy kept in this
  * browser goes. The model in use stays listed until the page is closed; another leaves the list.
  */
 async function forgetKeptModel(entry = loaded) {
@@ -262,15 +274,29 @@ async function forgetKeptModel(entry = loaded) {
   const inUse = entry === loaded;
   if (inUse) {
     relabel(entry);
-    showKept();
     ui.model.focus(); // the button is gone
+    showStored();
   } else {
     forgetLocal(entry);
-    (keptList.box.hidden ? ui.model : keptList.summary).focus(); // its button is gone
+    await showStored();
+    focusAfterForget();
   }
   status.tell(inUse
     ? `“${entry.name}” is no longer kept in this browser: it stays in the list until the page is closed. Its files on this computer are untouched.`
     : `“${entry.name}” is no longer kept in this browser, nor in the list of models. Its files on this computer are untouched.`);
+}
+
+/** "Forget" for one of the site's models: its downloaded weights go, and are downloaded again when it is next used. */
+async function forgetSiteModel(entry) {
+  try {
+    await forgetDownloaded(entry, index.models);
+  } catch (error) {
+    status.error(error, `This browser could not forget “${entry.name}”. Try again, or clear this site’s data in the browser’s settings.`);
+    return;
+  }
+  await showStored();
+  focusAfterForget();
+  status.tell(`“${entry.name}” is no longer stored in this browser: it is downloaded again when it is next used.`);
 }
 
 /** Takes a model opened from this computer off the list (it failed, or a newer copy was opened). */
@@ -278,7 +304,7 @@ function forgetLocal(entry) {
   localModels = localModels.filter((model) => model !== entry);
   [...ui.model.options].find((option) => option.value === optionValue(entry))?.remove();
   if (entry.local.cardUrl) URL.revokeObjectURL(entry.local.cardUrl);
-  showKept();
+  showStored();
 }
 
 /**

@@ -115,7 +115,7 @@ export async function keepModel(entry) {
     const full = error?.name === 'QuotaExceededError';
     throw new FriendlyError('keep-model',
       full
-        ? `This browser has no room to keep “${entry.name}” for your next visit: open it again then, or make room by forgetting another model under “Kept in this browser”.`
+        ? `This browser has no room to keep “${entry.name}” for your next visit: open it again then, or make room by forgetting another model under “Stored in this browser”.`
         : `This browser could not keep “${entry.name}” for your next visit: open it again then.`,
       error);
   }

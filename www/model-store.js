@@ -124,6 +124,46 @@ export async function forgetModel(entry, manifest) {
   }
 }
 
+/**
+ * The cached weights files of each of the site's models (`entries`): those under its manifest's
+ * folder, and not under another's deeper one.
+ */
+async function cachedFiles(cache, entries) {
+  const folders = entries.map((entry) => new URL('./', entry.manifestUrl).href);
+  const owned = new Map(entries.map((entry) => [entry, []]));
+  for (const request of await cache.keys()) {
+    let owner = -1;
+    folders.forEach((folder, i) => {
+      if (request.url.startsWith(folder) && (owner < 0 || folder.length > folders[owner].length)) owner = i;
+    });
+    if (owner >= 0) owned.get(entries[owner]).push(request);
+  }
+  return owned;
+}
+
+/**
+ * The site's models (`entries`) whose weights this browser keeps (downloaded once), as
+ * `{ entry, bytes }` in the order of `entries`; none where there is no cache.
+ */
+export async function downloadedModels(entries) {
+  const cache = await openCache();
+  if (!cache) return [];
+  const stored = [];
+  for (const [entry, requests] of await cachedFiles(cache, entries)) {
+    let bytes = 0;
+    for (const request of requests) bytes += (await (await cache.match(request))?.blob())?.size ?? 0;
+    if (bytes > 0) stored.push({ entry, bytes });
+  }
+  return stored;
+}
+
+/** Deletes the weights this browser keeps of `entry`, one of the site's `entries`: it is downloaded again when next used. */
+export async function forgetDownloaded(entry, entries) {
+  const cache = await openCache();
+  if (!cache) return;
+  for (const request of (await cachedFiles(cache, entries)).get(entry) ?? []) await cache.delete(request);
+}
+
 async function remember(cache, stored, files) {
   for (const { direction, url, key } of stored) {
     try {

@@ -843,7 +843,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder; translates the photos of a dropped ZIP; lists and forgets kept models', SLOW, async () => {
+  it('opens a model from a ZIP or from its files (chosen, as a phone can, or dropped on the page), and from a dropped folder; translates the photos of a dropped ZIP; lists and forgets the models stored in this browser', SLOW, async () => {
     const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // kept models of its own
     const page = await openPage('?backend=cpu', own);
     await waitForEngine(page);
@@ -909,37 +909,52 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await noticeText(page), 'From “holiday.zip”: 2 pictures; 1 other file left out.');
     await modelIs('local-4:tiny');
 
-    // Two kept models: "Kept in this browser" lists both with their sizes; "Forget" on the one not in use takes it off the model list too.
+    // "Stored in this browser": the site's model downloaded, and the two kept from this computer, each with its size; "Forget" on a kept one not in use takes it off the model list too.
     const other = makeZip([
       { name: 'other/manifest.json', bytes: Buffer.from(JSON.stringify({ ...JSON.parse(manifest), name: 'other', card: undefined })) },
       { name: 'other/a_to_b.bpk', bytes: files[1].bytes },
     ]);
     await page.setInputFiles('#model-files', { name: 'other.zip', mimeType: 'application/zip', buffer: other });
     await modelIs('local-5:other');
-    await page.waitForFunction(() => document.querySelectorAll('#kept-list li').length === 2, null, SLOW);
-    await page.click('#kept-summary');
-    // tiny's weights, card and the card's picture; other's weights.
-    const [tinyBytes, otherBytes] = [files[1].bytes.length + files[2].bytes.length + files[3].bytes.length, files[1].bytes.length];
+    await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 3, null, SLOW);
+    await page.click('#stored-summary');
+    // The site's weights; tiny's weights, card and the card's picture; other's weights.
+    const [siteBytes, tinyBytes, otherBytes] = [files[1].bytes.length, files[1].bytes.length + files[2].bytes.length + files[3].bytes.length, files[1].bytes.length];
     const kB = (bytes) => `${Math.round(bytes / 1e3)} kB`;
-    assert.equal(await page.textContent('#kept-summary'), `Kept in this browser: 2 models, ${kB(tinyBytes + otherBytes)}`);
-    const keptRows = () => page.locator('#kept-list li').evaluateAll((items) => items.map((item) => [...item.children].map((part) => part.textContent)));
-    assert.deepEqual((await keptRows()).map(([name, about, button]) => [name, about.replace(/, kept .*/, ''), button]),
-      [['tiny (left ↔ right)', kB(tinyBytes), 'Forget'], ['other (left ↔ right) (in use)', kB(otherBytes), 'Forget']]);
-    assert.match((await keptRows())[0][1], /^\d+ kB, kept \S/, 'and the day it was kept');
-    await shot(page, '09d-kept-list');
-    await page.click('#kept-list li:first-child button');
-    await page.waitForFunction(() => document.querySelectorAll('#kept-list li').length === 1, null, SLOW);
+    assert.equal(await page.textContent('#stored-summary'), `Stored in this browser: 3 models, ${kB(siteBytes + tinyBytes + otherBytes)}`);
+    const storedRows = () => page.locator('#stored-list li').evaluateAll((items) => items.map((item) => [...item.children].map((part) => part.textContent)));
+    assert.deepEqual((await storedRows()).map(([name, about, button]) => [name, about.replace(/, kept .*/, ''), button]), [
+      ['tiny (left ↔ right)', `${kB(siteBytes)}, downloaded from this site`, 'Forget'],
+      ['tiny (left ↔ right)', `${kB(tinyBytes)}, from this computer`, 'Forget'],
+      ['other (left ↔ right) (in use)', `${kB(otherBytes)}, from this computer`, 'Forget'],
+    ]);
+    assert.match((await storedRows())[1][1], /^\d+ kB, from this computer, kept \S/, 'and the day it was kept');
+    await shot(page, '09d-stored-list');
+    await page.click('#stored-list li:nth-child(2) button');
+    await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 2, null, SLOW);
     assert.equal(await page.locator('#model option', { hasText: 'tiny (left ↔ right) —' }).count(), 0, 'off the list of models');
     assert.equal(await noticeText(page), '“tiny” is no longer kept in this browser, nor in the list of models. Its files on this computer are untouched.');
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'kept-summary', 'the focus stays in the list');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'stored-summary', 'the focus stays in the list');
     await page.reload();
     await waitForEngine(page);
     await modelIs('local-1:other');
-    assert.deepEqual(await page.locator('#kept-list li span:first-child').allTextContents(), ['other (left ↔ right) (in use)'], 'forgotten for good');
-    await page.click('#kept-summary');
-    await page.click('#kept-list li button');
-    await page.waitForFunction(() => document.querySelector('#kept').hidden, null, SLOW);
+    const storedNames = () => page.locator('#stored-list li span:first-child').allTextContents();
+    assert.deepEqual(await storedNames(), ['tiny (left ↔ right)', 'other (left ↔ right) (in use)'], 'forgotten for good');
+
+    // "Forget" on the site's model deletes its downloaded weights; then on the model in use, kept from this computer.
+    await page.click('#stored-summary');
+    await page.click('#stored-list li:first-child button');
+    await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 1, null, SLOW);
+    assert.equal(await noticeText(page), '“tiny” is no longer stored in this browser: it is downloaded again when it is next used.');
+    assert.equal(await page.evaluate(async () => (await (await caches.open('unpaired-models-v1')).keys()).length), 0, 'its weights are gone from the cache');
+    await page.click('#stored-list li button');
+    await page.waitForFunction(() => document.querySelector('#stored').hidden, null, SLOW);
     assert.equal(await page.isVisible('#model-forget'), false, 'the model in use is no longer kept');
+    // Next visit: the site's model, downloaded again.
+    await page.reload();
+    await modelIs('tiny');
+    await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 1, null, SLOW);
+    assert.deepEqual(await storedNames(), ['tiny (left ↔ right) (in use)']);
     await own.close();
   });
 
