@@ -23,13 +23,17 @@ export const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?
 
 /**
  * The files in the ZIP `blob` (named `name` in messages), as `{ path, file }` in the order of its
- * directory; folders' own entries and the "__MACOSX" copies macOS's Finder adds are left out. `limit`: the most bytes its files may add up to
- * once inflated. Fails with a FriendlyError that says what is wrong with the file.
+ * directory; folders' own entries and the "__MACOSX" copies macOS's Finder adds are left out.
+ * `limit`: the most bytes its files may add up to once inflated. Fails with a FriendlyError that
+ * says what is wrong with the file.
  */
 export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
   const where = `“${name}”`;
   const damaged = (why) => new FriendlyError('damaged-zip', `${where} is damaged or not a ZIP file: it cannot be opened. Zip the folder again.`, new Error(why));
-  const entries = await directory(blob, damaged);
+  // A directory whose lengths run past its end reads out of bounds (a RangeError): damaged too.
+  const entries = await directory(blob, damaged).catch((error) => {
+    throw error instanceof FriendlyError ? error : damaged(error?.message ?? String(error));
+  });
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   if (total > limit) {
     throw new FriendlyError('zip-too-large', `${where} unpacks to ${megabytes(total)}, more than the ${megabytes(limit)} this page opens from a ZIP file: unzip it and open its folder.`,

@@ -76,6 +76,12 @@ describe('unzip.js', () => {
     await refused(read(zip.subarray(zip.length >> 1)), /^“model\.zip” is damaged or not a ZIP file/, 'its start cut off');
   });
 
+  it('refuses a ZIP whose directory gives lengths past its end', async () => {
+    const zip = Buffer.from(makeZip(FILES));
+    zip.writeUInt16LE(0xffff, centralAt(zip) + 30); // the first entry's extra field: 65,535 bytes
+    await refused(read(zip), /^“model\.zip” is damaged or not a ZIP file/);
+  });
+
   it('refuses a file whose bytes changed (its CRC-32 or its deflate stream no longer fits)', async () => {
     for (const compression of ['stored', 'deflated']) {
       const zip = Buffer.from(makeZip(FILES, { compression }));
