@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Static server for the web app: `/` is www/, `/pkg/` is the wasm-pack output.
 
-Only static files (and a POST to /share, the share target's, sent on to the page), bound to 127.0.0.1. It sends the cross-origin isolation headers (COOP/COEP)
-that multi-threaded WebAssembly needs, the page's Content-Security-Policy (also in index.html, for
-other static hosts; as a header it covers the worker too), and the right MIME type for .wasm files.
+Only static files (and a POST to /share, the share target's, sent on to the page), bound to
+127.0.0.1. It sends the cross-origin isolation headers (COOP/COEP) that multi-threaded WebAssembly
+needs, the page's Content-Security-Policy (also in index.html, for other static hosts; as a header
+it covers the worker too), and the right MIME type for .wasm files.
 `--models DIR` serves DIR at `/models/` instead of www/models (the end-to-end tests' fixtures).
 """
 import argparse

@@ -225,7 +225,6 @@ function listLocal(entry) {
   entry.local.id = opened;
   localModels.push(entry);
   ui.model.add(new Option(localLabel(entry), optionValue(entry)));
-  showStored();
 }
 
 function relabel(entry) {
@@ -277,8 +276,8 @@ async function forgetKeptModel(entry = loaded) {
     ui.model.focus(); // the button is gone
     showStored();
   } else {
-    forgetLocal(entry);
-    await showStored();
+    forgetLocal(entry); // which shows the list again
+    await storedShown;
     focusAfterForget();
   }
   status.tell(inUse
@@ -309,13 +308,14 @@ function forgetLocal(entry) {
 
 /**
  * Opens a model from this computer (its folder, its files, or a ZIP of it: chosen or dropped),
- * uses it, and keeps a copy in this browser. `picked`: Files, or `{ file, path }` of a dropped folder.
+ * uses it, and keeps a copy in this browser. `picked`: Files, or `{ file, path }` of a dropped
+ * folder; `unzipped`: the files of the ZIP among them, where they were read already.
  */
-async function openLocalModel(picked) {
+async function openLocalModel(picked, unzipped = null) {
   status.clearAlert();
   let entry;
   try {
-    entry = await readLocalModel(picked);
+    entry = await readLocalModel(picked, unzipped);
   } catch (error) {
     status.error(error, 'That could not be opened as a model.');
     return;

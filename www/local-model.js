@@ -21,12 +21,13 @@ export const holdsModel = (files) => files.some((file) => file.name === 'manifes
 /**
  * Finds a model among files: those of a picked or dropped folder, a model's files chosen one by
  * one, or a ZIP of its folder. `picked`: Files (a picked folder's carry their path in it), or
- * `{ file, path }`. Resolves to an entry like those of `models/index.json` (name, domains,
+ * `{ file, path }`; `unzipped`: what `unzip` read from the ZIP among them, if it was read already.
+ * Resolves to an entry like those of `models/index.json` (name, domains,
  * directions) with `local: { folder, manifestText, manifest, weights, cardUrl, card, fileAt }`
  * (`weights`: the File of each direction, read when the model is loaded, so it can be loaded again
  * after a restart); fails with a FriendlyError that says what is missing or wrong.
  */
-export async function readLocalModel(picked) {
+export async function readLocalModel(picked, unzipped = null) {
   let found = [...picked].map((item) => (item instanceof Blob ? { file: item, path: pathOf(item) } : item));
   const zips = found.filter(({ file }) => isZip(file));
   let zipName = null;
@@ -36,7 +37,7 @@ export async function readLocalModel(picked) {
         new Error(`${zips.length} ZIP files`));
     }
     zipName = zips[0].file.name;
-    found = inOneFolder(await unzip(zips[0].file, zipName), zipName.replace(/\.zip$/i, '') || 'model');
+    found = inOneFolder(unzipped ?? await unzip(zips[0].file, zipName), zipName.replace(/\.zip$/i, '') || 'model');
   }
   const loose = !zipName && !found.some(({ path }) => path.includes('/'));
   const folder = loose ? '' : found[0]?.path.split('/')[0] ?? '';

@@ -151,10 +151,17 @@ export async function downloadedModels(entries) {
   const stored = [];
   for (const [entry, requests] of await cachedFiles(cache, entries)) {
     let bytes = 0;
-    for (const request of requests) bytes += (await (await cache.match(request))?.blob())?.size ?? 0;
+    for (const request of requests) bytes += await cachedSize(cache, request);
     if (bytes > 0) stored.push({ entry, bytes });
   }
   return stored;
+}
+
+/** The size of a cached file: its recorded length, else (cached before lengths were kept) its body's. */
+async function cachedSize(cache, request) {
+  const response = await cache.match(request);
+  const length = Number(response?.headers.get('content-length'));
+  return length > 0 ? length : (await response?.blob())?.size ?? 0;
 }
 
 /** Deletes the weights this browser keeps of `entry`, one of the site's `entries`: it is downloaded again when next used. */
@@ -167,8 +174,10 @@ export async function forgetDownloaded(entry, entries) {
 async function remember(cache, stored, files) {
   for (const { direction, url, key } of stored) {
     try {
-      // new Response copies the bytes, so the buffer can still be handed to the translator.
-      await cache.put(key, new Response(files[direction], { headers: { 'content-type': 'application/octet-stream' } }));
+      // new Response copies the bytes, so the buffer can still be handed to the translator. Its
+      // length is kept with it, so "Stored in this browser" need not read the weights to size them.
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(files[direction].byteLength) };
+      await cache.put(key, new Response(files[direction], { headers }));
       for (const old of await cache.keys()) {
         const oldUrl = new URL(old.url);
         oldUrl.searchParams.delete('sha256');

@@ -21,7 +21,7 @@ export class PhotoMode {
   /**
    * @param {{ engine, status, compare: import('./compare.js').CompareView,
    *           settings: () => { direction: string, maxSide: number, modelName: string },
-   *           onVideo?: (file: File) => void, onModel?: (files: (File | { file: File, path: string })[]) => void }} options
+   *           onVideo?: (file: File) => void, onModel?: (files: (File | { file: File, path: string })[], unzipped?: { file: File, path: string }[]) => void }} options
    */
   constructor({ engine, status, compare, settings, onVideo = null, onModel = null }) {
     this.engine = engine;
@@ -123,7 +123,7 @@ export class PhotoMode {
         this.status.error(error, `“${zip.name}” could not be opened.`, 'photo');
         continue;
       }
-      if (this.onModel && files.some(({ file }) => file.name === 'manifest.json')) this.onModel([zip]);
+      if (this.onModel && files.some(({ file }) => file.name === 'manifest.json')) this.onModel([zip], files);
       else this.addFolder({ ...picturesOf(files), folders: [zip.name] });
     }
   }

@@ -929,6 +929,10 @@ describe('the web app in headless Chromium', () => {
       ['other (left ↔ right) (in use)', `${kB(otherBytes)}, from this computer`, 'Forget'],
     ]);
     assert.match((await storedRows())[1][1], /^\d+ kB, from this computer, kept \S/, 'and the day it was kept');
+    assert.deepEqual(await page.evaluate(async () => {
+      const cache = await caches.open('unpaired-models-v1');
+      return Promise.all((await cache.keys()).map(async (request) => (await cache.match(request)).headers.get('content-length')));
+    }), [String(siteBytes)], 'the site model\'s size is kept with its weights, so the list reads no weights');
     await shot(page, '09d-stored-list');
     await page.click('#stored-list li:nth-child(2) button');
     await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 2, null, SLOW);
