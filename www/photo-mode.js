@@ -9,7 +9,7 @@ import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, f
 import { backendName } from './engine.js';
 import { holdsModel } from './local-model.js';
 import { formatMs } from './status.js';
-import { isZip, unzip } from './unzip.js';
+import { isZip, unzip, zipEntries } from './unzip.js';
 import { uniqueNames, zipBlob } from './zip.js';
 
 const $ = (id) => document.getElementById(id);
@@ -112,23 +112,26 @@ export class PhotoMode {
 
   /**
    * ZIPs dropped among the photos: one of a model's folder opens the model; the pictures of any
-   * other are translated, as a folder's are.
+   * other are translated, as a folder's are, each read from the ZIP only when its turn comes (a
+   * ZIP of a thousand photos takes no more memory than the photo being translated, and one
+   * damaged photo in it fails alone).
    */
   async addZips(zips) {
     for (const zip of zips) {
-      let files;
       try {
-        files = await unzip(zip, zip.name);
+        const entries = await zipEntries(zip, zip.name);
+        if (this.onModel && entries.some(({ name }) => name === 'manifest.json')) this.onModel([zip], await unzip(zip, zip.name));
+        else this.addFolder({ ...picturesOf(entries.map((entry) => ({ file: entry, path: entry.path }))), folders: [zip.name] });
       } catch (error) {
         this.status.error(error, `“${zip.name}” could not be opened.`, 'photo');
-        continue;
       }
-      if (this.onModel && files.some(({ file }) => file.name === 'manifest.json')) this.onModel([zip], files);
-      else this.addFolder({ ...picturesOf(files), folders: [zip.name] });
     }
   }
 
-  /** Queues files for translation, in the order given; they are shown as they are translated. */
+  /**
+   * Queues files for translation, in the order given (Files, or pictures of a ZIP: `zipEntries`'
+   * entries, read when their turn comes); they are shown as they are translated.
+   */
   add(given) {
     // A model's files open the model instead; a ZIP is opened to see what it holds.
     if (this.onModel && holdsModel(given)) {
@@ -159,7 +162,7 @@ export class PhotoMode {
   /**
    * Queues the pictures found in a folder (or several, or folders and files dropped together);
    * says how many other files were left out, or that there was no picture at all.
-   * @param {{ files: File[], skipped: number, folders: string[] }} found
+   * @param {{ files: (File | { name: string, type: string, open: () => Promise<File> })[], skipped: number, folders: string[] }} found
    */
   addFolder({ files, skipped, folders }) {
     const names = folders.map((name) => `“${name}”`).join(', ') || 'the folder';
@@ -195,12 +198,13 @@ export class PhotoMode {
     const failures = [];
     let index = 0;
     while (this.queue.length > 0) {
-      const file = this.queue.shift();
+      const item = this.queue.shift(); // a File, or a picture of a ZIP still to be read from it
       this.showStop();
       index += 1;
       const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal})` : '';
-      const quoted = `“${file.name || 'The pasted picture'}”`;
+      const quoted = `“${item.name || 'The pasted picture'}”`;
       try {
+        const file = item instanceof Blob ? item : await item.open();
         const bitmap = await decodeFile(file);
         let input;
         try {

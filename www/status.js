@@ -8,6 +8,13 @@ const $ = (id) => document.getElementById(id);
 const MB = 1e6;
 const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 
+/** A size as people read it: "12 kB", "3.1 MB", "240 MB", "1.2 GB". */
+export function formatBytes(bytes) {
+  if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+  if (bytes < 1e9) return `${megabytes(bytes)} MB`;
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
 /** "312 ms", "2.4 s". */
 export function formatMs(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -2,9 +2,10 @@
 // once and those kept from this computer, each with its size and "Forget", so room can be made (or
 // a model let go) without first switching to it. Shown only while a model is stored.
 
+import { formatBytes } from './status.js';
+
 const $ = (id) => document.getElementById(id);
 
-const sizeText = (bytes) => (bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const dayText = (time) => new Date(time).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 
 export class StorageListView {
@@ -35,13 +36,13 @@ export class StorageListView {
     ];
     const total = rows.reduce((sum, row) => sum + row.bytes, 0);
     this.box.hidden = rows.length === 0;
-    this.summary.textContent = `Stored in this browser: ${rows.length === 1 ? '1 model' : `${rows.length} models`}, ${sizeText(total)}`;
+    this.summary.textContent = `Stored in this browser: ${rows.length === 1 ? '1 model' : `${rows.length} models`}, ${formatBytes(total)}`;
     this.list.replaceChildren(...rows.map(({ entry, bytes, about }) => {
       const item = document.createElement('li');
       const name = document.createElement('span');
       name.textContent = this.label(entry) + (entry === inUse ? ' (in use)' : '');
       const details = document.createElement('span');
-      details.textContent = `${sizeText(bytes)}, ${about}`;
+      details.textContent = `${formatBytes(bytes)}, ${about}`;
       const forget = document.createElement('button');
       forget.type = 'button';
       forget.className = 'link-button';

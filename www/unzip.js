@@ -1,10 +1,11 @@
 // Reading a ZIP file: a model's folder zipped to carry it to another machine (a phone cannot pick
-// a folder, and a mail or chat app hands over one file). Stored and deflated files (what zip tools,
-// Windows, macOS and phones write), ZIP64 included; each file is checked against its CRC-32.
-// Stored files stay slices of the ZIP (nothing is copied); deflated ones are inflated by the
-// browser's DecompressionStream, never past the size the ZIP declares for them.
+// a folder, and a mail or chat app hands over one file), or photos zipped together. Stored and
+// deflated files (what zip tools, Windows, macOS and phones write), ZIP64 included; each file is
+// checked against its CRC-32. Stored files stay slices of the ZIP (nothing is copied); deflated
+// ones are inflated by the browser's DecompressionStream, never past the size the ZIP declares.
 
 import { FriendlyError } from './errors.js';
+import { formatBytes } from './status.js';
 import { crc32 } from './zip.js';
 
 const END = 0x06054b50; // end of central directory
@@ -29,30 +30,73 @@ export const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?
  */
 export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
   const where = `“${name}”`;
-  const damaged = (why) => new FriendlyError('damaged-zip', `${where} is damaged or not a ZIP file: it cannot be opened. Zip the folder again.`, new Error(why));
+  const damaged = damagedZip(where);
+  const entries = await filesOf(blob, damaged);
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  if (total > limit) {
+    throw new FriendlyError('zip-too-large', `${where} unpacks to ${formatBytes(total)}, more than the ${formatBytes(limit)} this page opens from a ZIP file: unzip it and open its folder.`,
+      new Error(`${total} bytes in ${entries.length} files`));
+  }
+  for (const entry of entries) refuseUnreadable(entry, where, 'zip the folder again');
+  const files = [];
+  for (const entry of entries) files.push({ path: entry.path, file: await fileOf(blob, entry, damaged) });
+  return files;
+}
+
+/**
+ * The files in the ZIP `blob` (named `name` in messages) as its directory lists them, none of them
+ * read yet (a ZIP of a thousand photos is read one photo at a time, as each one's turn comes):
+ * `{ path, name, type, size, open }` in the order of the directory, folders' own entries and
+ * "__MACOSX" copies left out. `open(limit)` reads one file, checked against its CRC-32, into a File,
+ * or fails with a FriendlyError that names it ("“beach.jpg” in “holiday.zip” is damaged…"); one
+ * that unpacks to more than `limit` bytes is refused. Fails, as `unzip` does, when the ZIP's
+ * directory cannot be read.
+ */
+export async function zipEntries(blob, name = 'The ZIP file') {
+  const where = `“${name}”`;
+  const entries = await filesOf(blob, damagedZip(where));
+  return entries.map((entry) => {
+    const fileName = entry.path.split('/').at(-1);
+    const what = `“${fileName}” in ${where}`;
+    const open = async (limit = 512e6) => {
+      refuseUnreadable(entry, what, 'zip it again');
+      if (entry.size > limit) {
+        throw new FriendlyError('zip-too-large', `${what} unpacks to ${formatBytes(entry.size)}, more than the ${formatBytes(limit)} this page opens from a ZIP file: unzip it first.`,
+          new Error(`${entry.size} bytes`));
+      }
+      return fileOf(blob, entry, (why) => new FriendlyError('damaged-zip', `${what} is damaged: it cannot be read from the ZIP file.`, new Error(why)));
+    };
+    return { path: entry.path, name: fileName, type: typeOf(entry.path), size: entry.size, open };
+  });
+}
+
+/** What a damaged ZIP named `where` fails with: a FriendlyError, the reason `why` in its details. */
+const damagedZip = (where) => (why) => new FriendlyError('damaged-zip', `${where} is damaged or not a ZIP file: it cannot be opened. Zip the folder again.`, new Error(why));
+
+/** The directory's files: folders' own entries and macOS's "__MACOSX" copies left out. */
+async function filesOf(blob, damaged) {
   // A directory whose lengths run past its end reads out of bounds (a RangeError): damaged too.
   const entries = await directory(blob, damaged).catch((error) => {
     throw error instanceof FriendlyError ? error : damaged(error?.message ?? String(error));
   });
-  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
-  if (total > limit) {
-    throw new FriendlyError('zip-too-large', `${where} unpacks to ${megabytes(total)}, more than the ${megabytes(limit)} this page opens from a ZIP file: unzip it and open its folder.`,
-      new Error(`${total} bytes in ${entries.length} files`));
+  return entries.filter(({ path }) => !path.endsWith('/') && !path.startsWith('__MACOSX/'));
+}
+
+/** Refuses a file this page cannot read (encrypted, or compressed another way), saying so of `what` and to `again`. */
+function refuseUnreadable(entry, what, again) {
+  if (entry.flags & ENCRYPTED) {
+    throw new FriendlyError('zip-unsupported', `${what} is encrypted (protected by a password): ${again} without one.`, new Error(`${entry.path}: flags ${entry.flags}`));
   }
-  const files = [];
-  for (const entry of entries) {
-    if (entry.path.endsWith('/') || entry.path.startsWith('__MACOSX/')) continue;
-    if (entry.flags & ENCRYPTED) {
-      throw new FriendlyError('zip-unsupported', `${where} is encrypted (protected by a password): zip the folder again without one.`, new Error(`${entry.path}: flags ${entry.flags}`));
-    }
-    if (!(entry.method in METHODS)) {
-      throw new FriendlyError('zip-unsupported', `${where} is compressed in a way this page cannot read (method ${entry.method}): zip the folder again with the usual settings (“deflate”).`,
-        new Error(`${entry.path}: compression method ${entry.method}`));
-    }
-    const part = await contents(blob, entry, damaged);
-    files.push({ path: entry.path, file: new File([part], entry.path.split('/').at(-1), { type: typeOf(entry.path) }) });
+  if (!(entry.method in METHODS)) {
+    throw new FriendlyError('zip-unsupported', `${what} is compressed in a way this page cannot read (method ${entry.method}): ${again} with the usual settings (“deflate”).`,
+      new Error(`${entry.path}: compression method ${entry.method}`));
   }
-  return files;
+}
+
+/** One file of the ZIP as a File (a slice of the ZIP if stored), read and checked by `contents`. */
+async function fileOf(blob, entry, damaged) {
+  const part = await contents(blob, entry, damaged);
+  return new File([part], entry.path.split('/').at(-1), { type: typeOf(entry.path) });
 }
 
 /** The central directory's entries: path, flags, method, CRC, sizes and where each file's header is. */
@@ -165,5 +209,3 @@ function typeOf(path) {
   const extension = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   return { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', json: 'application/json', md: 'text/markdown' }[extension] ?? '';
 }
-
-const megabytes = (bytes) => `${Math.round(bytes / 1e6).toLocaleString('en')} MB`;

@@ -902,11 +902,17 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await alertText(page), '“holiday.zip” holds pictures, not a model: to translate them, drop it on the page under “Photos”.');
     await modelIs('local-4:tiny');
     await shot(page, '09c-model-zip-refused');
+    // Each picture is read from the ZIP when its turn comes: a damaged one fails alone, named, and the next one is translated.
+    const holidayDamaged = makeZip([{ name: 'holiday/beach.png', bytes: makePng(8, 8) }, { name: 'holiday/notes.txt', bytes: Buffer.from('x') },
+      { name: 'holiday/reef.png', bytes: makePng(10, 8) }, { name: 'holiday/sea.png', bytes: makePng(12, 8) }], { compression: 'stored' });
+    holidayDamaged[holidayDamaged.indexOf(Buffer.from('holiday/reef.png')) + 'holiday/reef.png'.length + 20] ^= 0x55;
     const before = await page.locator('#history-list li').count();
-    await drop([{ name: 'holiday.zip', bytes: holiday, type: 'application/zip' }]);
-    await page.waitForFunction((n) => document.querySelectorAll('#history-list li').length === n + 2, before, SLOW);
+    await page.evaluate(() => { document.querySelector('#alert').hidden = true; });
+    await drop([{ name: 'holiday.zip', bytes: holidayDamaged, type: 'application/zip' }]);
+    await page.waitForFunction((n) => document.querySelectorAll('#history-list li').length === n + 2 && document.body.dataset.photo !== 'working', before, SLOW);
     assert.deepEqual((await page.locator('#history-list li span').allTextContents()).slice(0, 2), ['sea.png', 'beach.png'], 'its pictures, in name order (the newest first)');
-    assert.equal(await noticeText(page), 'From “holiday.zip”: 2 pictures; 1 other file left out.');
+    assert.equal(await noticeText(page), 'From “holiday.zip”: 3 pictures; 1 other file left out.');
+    assert.equal(await alertText(page), '“reef.png” in “holiday.zip” is damaged: it cannot be read from the ZIP file.');
     await modelIs('local-4:tiny');
 
     // "Stored in this browser": the site's model downloaded, and the two kept from this computer, each with its size; "Forget" on a kept one not in use takes it off the model list too.

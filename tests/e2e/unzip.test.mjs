@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import { unzip } from '../../www/unzip.js';
+import { unzip, zipEntries } from '../../www/unzip.js';
 import { zipBlob } from '../../www/zip.js';
 import { makePng, makeZip } from './fixtures.mjs';
 
@@ -103,6 +103,60 @@ describe('unzip.js', () => {
     }
     await refused(read(encrypted), /^“model\.zip” is encrypted \(protected by a password\): zip the folder again without one\.$/);
     await refused(read(makeZip(FILES, { compression: 'bzip2' })), /^“model\.zip” is compressed in a way this page cannot read \(method 12\): zip the folder again with the usual settings/);
-    await refused(read(makeZip([{ name: 'big.bin', bytes: Buffer.alloc(3_000_000) }]), 'big.zip', 2e6), /^“big\.zip” unpacks to 3 MB, more than the 2 MB this page opens from a ZIP file: unzip it and open its folder\.$/);
+    await refused(read(makeZip([{ name: 'big.bin', bytes: Buffer.alloc(3_000_000) }]), 'big.zip', 2e6), /^“big\.zip” unpacks to 3.0 MB, more than the 2.0 MB this page opens from a ZIP file: unzip it and open its folder\.$/);
+  });
+
+  describe('zipEntries: a ZIP of photos, each read when its turn comes', () => {
+    const PHOTOS = [
+      { name: 'holiday/', bytes: Buffer.alloc(0) },
+      { name: 'holiday/a.jpg', bytes: randomBytes(100_000) },
+      { name: 'holiday/b.jpg', bytes: randomBytes(100_000) },
+      { name: 'holiday/c.png', bytes: makePng(20, 10) },
+    ];
+    /** A stand-in for the dropped File that counts the bytes read from it. */
+    const counted = (zip) => {
+      const blob = new Blob([zip]);
+      const tally = { read: 0 };
+      const slice = (start = 0, end = blob.size) => {
+        const part = blob.slice(start, end);
+        tally.read += part.size;
+        return part;
+      };
+      return { tally, file: { size: blob.size, slice } };
+    };
+
+    it('lists the files without reading them; each one opened is read then, with its bytes, name and type', async () => {
+      const zip = makeZip(PHOTOS);
+      const { tally, file } = counted(zip);
+      const entries = await zipEntries(file, 'holiday.zip');
+      assert.deepEqual(entries.map(({ path, name, type, size }) => [path, name, type, size]),
+        [['holiday/a.jpg', 'a.jpg', 'image/jpeg', 100_000], ['holiday/b.jpg', 'b.jpg', 'image/jpeg', 100_000], ['holiday/c.png', 'c.png', 'image/png', PHOTOS[3].bytes.length]]);
+      // Its last 64 kB, where the directory's end is looked for, and the directory.
+      assert.ok(tally.read < 70_000, `none of the files was read (${tally.read} of ${zip.length} bytes)`);
+      const opened = await entries[1].open();
+      assert.ok(opened instanceof File);
+      assert.deepEqual([opened.name, opened.type], ['b.jpg', 'image/jpeg']);
+      assert.ok(Buffer.from(await opened.arrayBuffer()).equals(PHOTOS[2].bytes), 'the same bytes');
+      assert.ok(tally.read < 70_000 + 100_100, `then that file only (${tally.read} of ${zip.length} bytes)`);
+    });
+
+    it('fails one damaged, encrypted or too large file alone, with a sentence that names it; the others open', async () => {
+      for (const compression of ['stored', 'deflated']) {
+        const zip = Buffer.from(makeZip(PHOTOS, { compression }));
+        zip[zip.indexOf(Buffer.from('holiday/b.jpg')) + 'holiday/b.jpg'.length + 2000] ^= 0x55;
+        const entries = await zipEntries(new Blob([zip]), 'holiday.zip');
+        await refused(entries[1].open(), /^“b\.jpg” in “holiday\.zip” is damaged: it cannot be read from the ZIP file\.$/);
+        for (const k of [0, 2]) assert.ok(Buffer.from(await (await entries[k].open()).arrayBuffer()).equals(PHOTOS[k + 1].bytes), `${compression}: ${entries[k].name} opens`);
+      }
+      const encrypted = Buffer.from(makeZip(PHOTOS));
+      // b.jpg's directory entry: the one after a.jpg's.
+      const at = encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), encrypted.indexOf(Buffer.from('holiday/a.jpg'), centralAt(encrypted)));
+      encrypted.writeUInt16LE(encrypted.readUInt16LE(at + 8) | 1, at + 8);
+      const entries = await zipEntries(new Blob([encrypted]), 'holiday.zip');
+      await refused(entries[1].open(), /^“b\.jpg” in “holiday\.zip” is encrypted \(protected by a password\): zip it again without one\.$/);
+      await entries[0].open();
+      await refused(entries[0].open(50_000), /^“a\.jpg” in “holiday\.zip” unpacks to 100 kB, more than the 50 kB this page opens from a ZIP file: unzip it first\.$/);
+      await refused(zipEntries(new Blob([makePng(20, 10)]), 'photo.zip'), /^“photo\.zip” is damaged or not a ZIP file/);
+    });
   });
 });
