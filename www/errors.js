@@ -53,6 +53,13 @@ export function deviceTrouble(error) {
   }
 }
 
+/**
+ * Whether reading a chosen file failed because the file is no longer what was chosen: moved,
+ * deleted or changed on the disk since (Chromium says NotFoundError when it is gone,
+ * NotReadableError when it changed; Firefox AbortError when it is gone, and reads a changed one).
+ */
+export const isFileGone = (error) => ['NotReadableError', 'NotFoundError', 'AbortError'].includes(error?.name);
+
 /** A request that was overtaken (a newer model, another backend): nothing to report. */
 export class Cancelled extends Error {
   constructor(reason = 'cancelled') {

@@ -1,7 +1,7 @@
 // Pictures in and out: decoding a chosen, dropped or pasted file, scaling it to the largest side
 // the person allows, and saving a canvas as a PNG download.
 
-import { FriendlyError } from './errors.js';
+import { FriendlyError, isFileGone } from './errors.js';
 import { declaredFormat, declaredSize, HEADER_BYTES } from './image-header.js';
 
 /** The generator needs at least this many pixels on each side. */
@@ -30,7 +30,7 @@ export async function decodeFile(file) {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch (error) {
-    const header = await headerOf(file);
+    const header = await headerOf(file, name);
     const size = header && declaredSize(header);
     if (size && size.width * size.height > LARGE_PIXELS) {
       const megapixels = Math.round(size.width * size.height / 1e6).toLocaleString('en');
@@ -76,11 +76,17 @@ const FORMAT_OF_TYPE = {
   'image/jxl': 'jxl',
 };
 
-/** The file's first bytes (as many as `declaredSize` needs), or null if it can no longer be read. */
-async function headerOf(file) {
+/**
+ * The file's first bytes (as many as `declaredSize` needs), or null if they cannot be read; a file
+ * moved, deleted or changed since it was chosen fails with a sentence that says so.
+ */
+async function headerOf(file, name) {
   try {
     return new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
-  } catch {
+  } catch (error) {
+    if (isFileGone(error)) {
+      throw new FriendlyError('file-gone', `“${name}” can no longer be read: it was moved, changed or deleted after it was chosen. Choose it again.`, error);
+    }
     return null;
   }
 }

@@ -153,6 +153,9 @@ export class PhotoMode {
     this.pinned = false;
     // Photos added to a batch under way count on from it ("5 of 6"); otherwise a new batch starts.
     const continuing = this.draining || this.queue.length > 0;
+    // Chromium notes a picked file's size and time when first asked: asked now, a file moved or
+    // changed before its turn says so when read, instead of reading as empty.
+    for (const file of files) if (file instanceof Blob) void file.size;
     this.queue.push(...files);
     this.queueTotal = (continuing ? this.queueTotal : 0) + files.length;
     if (!this.running) this.drain();

@@ -4,7 +4,7 @@
 // checked against its CRC-32. Stored files stay slices of the ZIP (nothing is copied); deflated
 // ones are inflated by the browser's DecompressionStream, never past the size the ZIP declares.
 
-import { FriendlyError } from './errors.js';
+import { FriendlyError, isFileGone } from './errors.js';
 import { formatBytes } from './status.js';
 import { crc32 } from './zip.js';
 
@@ -64,7 +64,12 @@ export async function zipEntries(blob, name = 'The ZIP file') {
         throw new FriendlyError('zip-too-large', `${what} unpacks to ${formatBytes(entry.size)}, more than the ${formatBytes(limit)} this page opens from a ZIP file: unzip it first.`,
           new Error(`${entry.size} bytes`));
       }
-      return fileOf(blob, entry, (why) => new FriendlyError('damaged-zip', `${what} is damaged: it cannot be read from the ZIP file.`, new Error(why)));
+      try {
+        return await fileOf(blob, entry, (why) => new FriendlyError('damaged-zip', `${what} is damaged: it cannot be read from the ZIP file.`, new Error(why)));
+      } catch (error) {
+        if (!isFileGone(error)) throw error;
+        throw new FriendlyError('file-gone', `${what} can no longer be read: the ZIP file was moved, changed or deleted after it was chosen. Choose it again.`, error);
+      }
     };
     return { path: entry.path, name: fileName, type: typeOf(entry.path), size: entry.size, open };
   });
@@ -198,7 +203,7 @@ async function inflated(data, size, path, damaged) {
     }
   } catch (error) {
     reader.cancel().catch(() => {});
-    if (error instanceof FriendlyError) throw error;
+    if (error instanceof FriendlyError || isFileGone(error)) throw error;
     throw damaged(`${path}: ${error?.message ?? error}`);
   }
   return out.subarray(0, length);

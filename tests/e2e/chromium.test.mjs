@@ -746,6 +746,28 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('says a photo moved, changed or deleted after it was chosen can no longer be read, and translates the rest', SLOW, async () => {
+    const dir = join(OUTPUT, 'gone-pick');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const names = ['first.png', 'changed.png', 'gone.png', 'last.png'];
+    for (const name of names) writeFileSync(join(dir, name), makePng(40, 32));
+    const page = await openPage();
+    await waitForEngine(page);
+    await page.setInputFiles('#file', names.map((name) => join(dir, name)));
+    // While the first one is translated (the others wait their turn): one file rewritten, one deleted.
+    writeFileSync(join(dir, 'changed.png'), makePng(48, 32));
+    rmSync(join(dir, 'gone.png'));
+    await page.waitForFunction(() => document.body.dataset.translations === '2' && document.body.dataset.photo !== 'working', null, SLOW);
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['last.png', 'first.png'], 'the others are translated');
+    assert.equal(await alertText(page), '2 of the 4 photos could not be translated:');
+    assert.deepEqual(await page.locator('#alert-list li').allTextContents(), [
+      '“changed.png” can no longer be read: it was moved, changed or deleted after it was chosen. Choose it again.',
+      '“gone.png” can no longer be read: it was moved, changed or deleted after it was chosen. Choose it again.',
+    ]);
+    await page.close();
+  });
+
   it('explains a model that fails to load and keeps the one that works', SLOW, async () => {
     const page = await openPage();
     await waitForEngine(page);

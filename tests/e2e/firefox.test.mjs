@@ -8,12 +8,12 @@
 // (tests/browser.rs) cover the module in Firefox in depth; this covers the page.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makeZip, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
+  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, makeZip, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
 } from './fixtures.mjs';
 import {
   assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readFrames, scriptOf, videoChunks,
@@ -117,6 +117,21 @@ describe('the web app in headless Firefox', () => {
     assert.match(await firefox.execute("return document.getElementById('alert-text').textContent"),
       /^“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\./);
     assert.equal(await firefox.execute("return document.querySelectorAll('#history-list li').length"), 1, 'the earlier translation is kept');
+
+    // A photo deleted after it was chosen, before its turn (a large one is translated first): said
+    // so, not taken for a damaged file; the others are translated.
+    const dir = join(OUTPUT, 'firefox-gone');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const chosen = [['large.png', makeLargePng(3008, 2048)], ['gone.png', makePng(40, 32)], ['last.png', makePng(40, 32)]].map(([name, bytes]) => {
+      writeFileSync(join(dir, name), bytes);
+      return join(dir, name);
+    });
+    await firefox.chooseFile('#file', chosen.join('\n'));
+    rmSync(chosen[1]);
+    await firefox.waitFor("return document.querySelectorAll('#history-list li').length === 3 && document.body.dataset.photo !== 'working'");
+    assert.equal(await firefox.execute("return document.getElementById('alert-text').textContent"),
+      '“gone.png” can no longer be read: it was moved, changed or deleted after it was chosen. Choose it again.');
   });
 
   it('works offline after one visit', { timeout: 300_000 }, async () => {

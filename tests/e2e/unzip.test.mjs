@@ -158,5 +158,15 @@ describe('unzip.js', () => {
       await refused(entries[0].open(50_000), /^“a\.jpg” in “holiday\.zip” unpacks to 100 kB, more than the 50 kB this page opens from a ZIP file: unzip it first\.$/);
       await refused(zipEntries(new Blob([makePng(20, 10)]), 'photo.zip'), /^“photo\.zip” is damaged or not a ZIP file/);
     });
+
+    it('says so when the ZIP was moved, changed or deleted since it was chosen (the browser can no longer read it)', async () => {
+      const blob = new Blob([makeZip(PHOTOS)]);
+      let gone = false;
+      const unreadable = { size: 1, arrayBuffer: () => Promise.reject(new DOMException('The requested file could not be read', 'NotReadableError')) };
+      const file = { size: blob.size, slice: (start, end) => (gone ? unreadable : blob.slice(start, end)) };
+      const entries = await zipEntries(file, 'holiday.zip');
+      gone = true;
+      await refused(entries[0].open(), /^“a\.jpg” in “holiday\.zip” can no longer be read: the ZIP file was moved, changed or deleted after it was chosen\. Choose it again\.$/);
+    });
   });
 });
