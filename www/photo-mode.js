@@ -49,6 +49,12 @@ export class PhotoMode {
     this.scratch = document.createElement('canvas'); // where a decoded file is scaled down
     this.stopButton = $('photo-stop');
     this.stopButton.addEventListener('click', () => this.stop());
+    // Closing or reloading the page while photos wait for their turn would drop them: the browser asks first.
+    window.addEventListener('beforeunload', (event) => {
+      if (this.queue.length === 0) return;
+      event.preventDefault();
+      event.returnValue = ''; // what older browsers look for
+    });
 
     this.fileInput.addEventListener('change', () => {
       this.add([...this.fileInput.files]);

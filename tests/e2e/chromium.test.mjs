@@ -577,7 +577,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('stops a long batch on request: the photo being translated is kept, the rest dropped', SLOW, async () => {
+  it('stops a long batch on request: the photo being translated is kept, the rest dropped; closing the page meanwhile asks first', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=2048');
     await waitForEngine(page);
     assert.equal(await page.locator('#photo-stop').isVisible(), false, 'nothing to stop');
@@ -585,6 +585,7 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#file', ['one', 'two', 'three', 'four'].map((name) => ({ name: `${name}.png`, mimeType: 'image/png', buffer: big })));
     await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “one.png” (1 of 4)'), null, SLOW);
     await shot(page, '04c-stop-offered');
+    assert.equal(await closeAndStay(page), 'beforeunload', 'closing the page while photos wait: the browser asks first');
     await page.getByRole('button', { name: 'Stop the rest' }).click();
     await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Stopped'), null, SLOW);
     assert.equal(await page.textContent('#status-text'), 'Stopped: 3 photos were not translated.');
@@ -596,7 +597,7 @@ describe('the web app in headless Chromium', () => {
     await page.setInputFiles('#file', [INPUT_PNG, INPUT_PNG]);
     await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
     assert.match(await page.textContent('#status-text'), /^Translated “input\.png” \(48 × 40\)/);
-    await page.close();
+    assert.equal(await closeAndStay(page), 'closed without asking', 'nothing waiting: no question');
   });
 
   it('scales photos down to the largest side chosen', SLOW, async () => {
