@@ -206,12 +206,16 @@ export class PhotoMode {
     this.stopped = 0;
     const failures = [];
     let index = 0;
+    let spent = 0; // ms the photos translated so far took, for the time the rest may take
+    let timed = 0;
     while (this.queue.length > 0) {
       const item = this.queue.shift(); // a File, or a picture of a ZIP still to be read from it
       this.showStop();
       index += 1;
-      const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal})` : '';
+      const left = timed > 0 ? `, about ${formatMs((spent / timed) * (this.queueTotal - index + 1))} left` : '';
+      const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal}${left})` : '';
       const quoted = `“${item.name || 'The pasted picture'}”`;
+      const began = performance.now();
       try {
         const file = item instanceof Blob ? item : await item.open();
         const bitmap = await decodeFile(file);
@@ -223,6 +227,8 @@ export class PhotoMode {
           this.scratch.width = 0; // let go of its pixels until the next photo
         }
         await this.translate({ name: file.name || 'pasted.png', file, input, output: null }, count);
+        spent += performance.now() - began;
+        timed += 1;
       } catch (error) {
         if (error instanceof Cancelled) continue;
         failures.push({ error, fallback: `${quoted} could not be translated.` });

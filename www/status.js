@@ -10,14 +10,19 @@ const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 
 /** A size as people read it: "12 kB", "3.1 MB", "240 MB", "1.2 GB". */
 export function formatBytes(bytes) {
-  if (bytes < 1e6) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
-  if (bytes < 1e9) return `${megabytes(bytes)} MB`;
+  if (bytes < 999_500) return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+  if (bytes < 999_500_000) return `${megabytes(bytes)} MB`;
   return `${(bytes / 1e9).toFixed(1)} GB`;
 }
 
-/** "312 ms", "2.4 s". */
+/** "312 ms", "2.4 s", "3 min 5 s", "1 h 12 min". */
 export function formatMs(ms) {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export class StatusView {

@@ -577,7 +577,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('stops a long batch on request: the photo being translated is kept, the rest dropped; closing the page meanwhile asks first', SLOW, async () => {
+  it('stops a long batch on request: the photo being translated is kept, the rest dropped; the time left is told, and closing the page meanwhile asks first', SLOW, async () => {
     const page = await openPage('?backend=cpu&maxSide=2048');
     await waitForEngine(page);
     assert.equal(await page.locator('#photo-stop').isVisible(), false, 'nothing to stop');
@@ -586,16 +586,19 @@ describe('the web app in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “one.png” (1 of 4)'), null, SLOW);
     await shot(page, '04c-stop-offered');
     assert.equal(await closeAndStay(page), 'beforeunload', 'closing the page while photos wait: the browser asks first');
+    // From the second photo on, the time the rest may take.
+    await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Translating “two.png”'), null, SLOW);
+    assert.match(await page.textContent('#status-text'), /^Translating “two\.png” \(2 of 4, about (\d+ ms|\d+\.\d s|\d+ min \d+ s) left\)…$/);
     await page.getByRole('button', { name: 'Stop the rest' }).click();
     await page.waitForFunction(() => document.querySelector('#status-text').textContent.startsWith('Stopped'), null, SLOW);
-    assert.equal(await page.textContent('#status-text'), 'Stopped: 3 photos were not translated.');
-    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['one.png'], 'the one under way is finished and listed');
-    assert.equal(await page.evaluate(() => document.body.dataset.translations), '1');
+    assert.equal(await page.textContent('#status-text'), 'Stopped: 2 photos were not translated.');
+    assert.deepEqual(await page.locator('#history-list li span').allTextContents(), ['two.png', 'one.png'], 'the one under way is finished and listed');
+    assert.equal(await page.evaluate(() => document.body.dataset.translations), '2');
     assert.equal(await page.locator('#photo-stop').isVisible(), false);
 
     // The next photos are a batch of their own.
     await page.setInputFiles('#file', [INPUT_PNG, INPUT_PNG]);
-    await page.waitForFunction(() => document.body.dataset.translations === '3', null, SLOW);
+    await page.waitForFunction(() => document.body.dataset.translations === '4', null, SLOW);
     assert.match(await page.textContent('#status-text'), /^Translated “input\.png” \(48 × 40\)/);
     assert.equal(await closeAndStay(page), 'closed without asking', 'nothing waiting: no question');
   });
