@@ -755,8 +755,8 @@ describe('the web app in headless Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const names = ['first.png', 'changed.png', 'gone.png', 'last.png'];
-    for (const name of names) writeFileSync(join(dir, name), makePng(40, 32));
-    const page = await openPage();
+    for (const name of names) writeFileSync(join(dir, name), name === 'first.png' ? makePng(2048, 1536, (x, y) => [x % 256, y % 256, 90]) : makePng(40, 32));
+    const page = await openPage('?backend=cpu&maxSide=2048'); // the first one takes seconds
     await waitForEngine(page);
     await page.setInputFiles('#file', names.map((name) => join(dir, name)));
     // While the first one is translated (the others wait their turn): one file rewritten, one deleted.

@@ -118,18 +118,19 @@ describe('the web app in headless Firefox', () => {
       /^“panorama\.png” is 40000 × 40000 pixels \(1,600 megapixels\): more than this browser can open\./);
     assert.equal(await firefox.execute("return document.querySelectorAll('#history-list li').length"), 1, 'the earlier translation is kept');
 
-    // A photo deleted after it was chosen, before its turn (a large one is translated first): said
-    // so, not taken for a damaged file; the others are translated.
+    // A photo deleted after it was chosen, before its turn (two large ones are translated first):
+    // said so, not taken for a damaged file; the others are translated.
     const dir = join(OUTPUT, 'firefox-gone');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const chosen = [['large.png', makeLargePng(3008, 2048)], ['gone.png', makePng(40, 32)], ['last.png', makePng(40, 32)]].map(([name, bytes]) => {
+    const large = makeLargePng(3008, 2048);
+    const chosen = [['large.png', large], ['larger.png', large], ['gone.png', makePng(40, 32)], ['last.png', makePng(40, 32)]].map(([name, bytes]) => {
       writeFileSync(join(dir, name), bytes);
       return join(dir, name);
     });
     await firefox.chooseFile('#file', chosen.join('\n'));
-    rmSync(chosen[1]);
-    await firefox.waitFor("return document.querySelectorAll('#history-list li').length === 3 && document.body.dataset.photo !== 'working'");
+    rmSync(chosen[2]);
+    await firefox.waitFor("return document.querySelectorAll('#history-list li').length === 4 && document.body.dataset.photo !== 'working'");
     assert.equal(await firefox.execute("return document.getElementById('alert-text').textContent"),
       '“gone.png” can no longer be read: it was moved, changed or deleted after it was chosen. Choose it again.');
   });
