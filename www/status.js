@@ -17,7 +17,7 @@ export function formatBytes(bytes) {
 
 /** "312 ms", "2.4 s", "3 min 5 s", "1 h 12 min". */
 export function formatMs(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
   if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;

@@ -13,7 +13,7 @@ describe('status.js', () => {
   });
 
   it('writes durations in ms, then seconds with a decimal, then minutes and seconds, then hours and minutes', () => {
-    assert.deepEqual([0.4, 312.4, 999.4, 1000, 2449, 59_949, 59_950, 61_000, 185_400, 3_599_400, 3_599_600, 4_320_000, 90_000_000].map(formatMs),
+    assert.deepEqual([0.4, 312.4, 999.4, 999.6, 2449, 59_949, 59_950, 61_000, 185_400, 3_599_400, 3_599_600, 4_320_000, 90_000_000].map(formatMs),
       ['0 ms', '312 ms', '999 ms', '1.0 s', '2.4 s', '59.9 s', '1 min 0 s', '1 min 1 s', '3 min 5 s', '59 min 59 s', '1 h 0 min', '1 h 12 min', '25 h 0 min']);
   });
 });
