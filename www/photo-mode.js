@@ -181,8 +181,8 @@ export class PhotoMode {
       return;
     }
     if (skipped > 0) {
-      const others = skipped === 1 ? '1 other file' : `${skipped} other files`;
-      this.status.tell(`From ${names}: ${files.length} picture${files.length === 1 ? '' : 's'}; ${others} left out.`);
+      const others = skipped === 1 ? '1 other file' : `${skipped.toLocaleString('en')} other files`;
+      this.status.tell(`From ${names}: ${files.length.toLocaleString('en')} picture${files.length === 1 ? '' : 's'}; ${others} left out.`);
     }
     this.add(files);
   }
@@ -213,7 +213,7 @@ export class PhotoMode {
       this.showStop();
       index += 1;
       const left = timed > 0 ? `, about ${formatMs((spent / timed) * (this.queueTotal - index + 1))} left` : '';
-      const count = this.queueTotal > 1 ? ` (${index} of ${this.queueTotal}${left})` : '';
+      const count = this.queueTotal > 1 ? ` (${index.toLocaleString('en')} of ${this.queueTotal.toLocaleString('en')}${left})` : '';
       const quoted = `“${item.name || 'The pasted picture'}”`;
       const began = performance.now();
       try {
@@ -234,7 +234,7 @@ export class PhotoMode {
         failures.push({ error, fallback: `${quoted} could not be translated.` });
         this.settle();
         if (failures.length === 1) this.status.error(error, failures[0].fallback, 'photo');
-        else this.status.errors(`${failures.length} of the ${this.queueTotal} photos could not be translated:`, failures, 'photo');
+        else this.status.errors(`${failures.length.toLocaleString('en')} of the ${this.queueTotal.toLocaleString('en')} photos could not be translated:`, failures, 'photo');
       }
     }
     this.running = false;

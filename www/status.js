@@ -5,6 +5,9 @@ import { explain } from './errors.js';
 
 const $ = (id) => document.getElementById(id);
 
+/** How many of a batch's failures the alert lists; the rest are counted (all are in its details). */
+const LISTED_FAILURES = 10;
+
 const MB = 1e6;
 const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 
@@ -116,12 +119,16 @@ export class StatusView {
 
   /**
    * Several things went wrong in one go (photos of one batch): `heading`, then each one's sentence
-   * as a list; the technical messages, each under its sentence, folded away.
+   * as a list, the first LISTED_FAILURES of them (a ZIP of a thousand iPhone photos must not push
+   * the page away); the technical messages of all, each under its sentence, folded away.
    * @param {{ error: unknown, fallback: string }[]} failures
    */
   errors(heading, failures, source = null) {
     const explained = failures.map(({ error, fallback }) => explain(error, fallback));
-    this.showAlert(heading, explained.map(({ text }) => text),
+    const listed = explained.slice(0, LISTED_FAILURES).map(({ text }) => text);
+    const more = explained.length - listed.length;
+    if (more > 0) listed.push(`…and ${more.toLocaleString('en')} more: each one is in the technical details below.`);
+    this.showAlert(heading, listed,
       explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several', source);
     console.warn(`Unpaired: ${heading}`, failures.map(({ error }) => error));
   }

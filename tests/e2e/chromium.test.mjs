@@ -717,7 +717,7 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
-  it('tells every photo of a batch that could not be translated, together, and translates the rest', SLOW, async () => {
+  it('tells every photo of a batch that could not be translated, together (the first ten listed, the rest counted), and translates the rest', SLOW, async () => {
     const page = await openPage();
     await waitForEngine(page);
     await page.setInputFiles('#file', [
@@ -747,6 +747,17 @@ describe('the web app in headless Chromium', () => {
     assert.equal(await page.locator('#alert-list').isVisible(), false);
     assert.equal(await translateFile(page, INPUT_PNG), 'done');
     assert.equal(await page.locator('#alert').isVisible(), false);
+
+    // Many failures (a ZIP of iPhone photos, say): the first ten are listed, the rest counted; the details hold all of them.
+    const notes = Array.from({ length: 13 }, (_, k) => ({ name: `notes-${k + 1}.txt`, mimeType: 'text/plain', buffer: Buffer.from('hello') }));
+    await page.setInputFiles('#file', [...notes, { name: 'good.png', mimeType: 'image/png', buffer: makePng(60, 50) }]);
+    await page.waitForFunction(() => document.body.dataset.translations === '4' && document.body.dataset.photo !== 'working', null, SLOW);
+    assert.equal(await alertText(page), '13 of the 14 photos could not be translated:');
+    const listed = await page.locator('#alert-list li').allTextContents();
+    assert.equal(listed.length, 11, listed.join(' | '));
+    assert.match(listed[9], /^“notes-10\.txt” is not a picture/);
+    assert.equal(listed[10], '…and 3 more: each one is in the technical details below.');
+    assert.match(await page.locator('#alert-details').textContent(), /“notes-13\.txt” is not a picture/);
     await page.close();
   });
 
