@@ -1645,8 +1645,11 @@ describe('the web app in headless Chromium', () => {
     await page.waitForTimeout(1000);
     await page.click('#camera-pause');
     await page.waitForTimeout(700);
+    const before = await page.evaluate(() => Number(document.querySelector('#fps').dataset.frames));
     await page.evaluate(() => window.flash());
-    await page.waitForTimeout(1000);
+    // However slow the machine: the frame under way at the flash (black), a white one, and one more
+    // (frames are counted before they are recorded: once it is counted, the white one is recorded).
+    await page.waitForFunction((n) => Number(document.querySelector('#fps').dataset.frames) >= n + 3, before, SLOW);
     const [saved] = await Promise.all([page.waitForEvent('download'), page.click('#camera-record')]);
     const bytes = readFileSync(await saved.path());
     assert.match(await page.textContent('#status-text'), /, with sound \(mono\)\)\.$/);
