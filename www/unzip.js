@@ -18,6 +18,8 @@ const MAX_COMMENT = 0xffff;
 const UTF8_NAMES = 0x0800;
 const ENCRYPTED = 0x0001;
 const METHODS = { 0: 'stored', 8: 'deflated' };
+/** The most bytes read out of a ZIP into memory at once: a model's files together, or one photo. */
+const UNPACKED_LIMIT = 512e6;
 
 /** Whether a file is a ZIP (by its name, or the type the browser gave it). */
 export const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?zip(-compressed)?$/.test(file.type);
@@ -28,7 +30,7 @@ export const isZip = (file) => /\.zip$/i.test(file.name) || /^application\/(x-)?
  * `limit`: the most bytes its files may add up to once inflated. Fails with a FriendlyError that
  * says what is wrong with the file.
  */
-export async function unzip(blob, name = 'The ZIP file', limit = 512e6) {
+export async function unzip(blob, name = 'The ZIP file', limit = UNPACKED_LIMIT) {
   const where = `“${name}”`;
   const damaged = damagedZip(where);
   const entries = await filesOf(blob, damaged);
@@ -58,7 +60,7 @@ export async function zipEntries(blob, name = 'The ZIP file') {
   return entries.map((entry) => {
     const fileName = entry.path.split('/').at(-1);
     const what = `“${fileName}” in ${where}`;
-    const open = async (limit = 512e6) => {
+    const open = async (limit = UNPACKED_LIMIT) => {
       refuseUnreadable(entry, what, 'zip it again');
       if (entry.size > limit) {
         throw new FriendlyError('zip-too-large', `${what} unpacks to ${formatBytes(entry.size)}, more than the ${formatBytes(limit)} this page opens from a ZIP file: unzip it first.`,
