@@ -14,10 +14,13 @@ const END64_LOCATOR = 0x07064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const ZIP64_EXTRA = 0x0001;
+const UNICODE_PATH_EXTRA = 0x7075; // Info-ZIP: the name in UTF-8, beside the name in the system's code page
 const MAX_COMMENT = 0xffff;
 const UTF8_NAMES = 0x0800;
 const ENCRYPTED = 0x0001;
 const METHODS = { 0: 'stored', 8: 'deflated' };
+/** Code page 437's characters 0x80–0xff: what the ZIP specification says a name without the UTF-8 flag is in. */
+const CP437_HIGH = 'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 /** The most bytes read out of a ZIP into memory at once: a model's files together, or one photo. */
 const UNPACKED_LIMIT = 512e6;
 
@@ -140,8 +143,9 @@ async function directory(blob, damaged) {
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
     const nameBytes = new Uint8Array(view.buffer, view.byteOffset + at + 46, nameLength);
+    const extra = new DataView(view.buffer, view.byteOffset + at + 46 + nameLength, extraLength);
     const entry = {
-      path: new TextDecoder(flags & UTF8_NAMES ? 'utf-8' : 'latin1').decode(nameBytes),
+      path: nameOf(nameBytes, flags, extra),
       flags,
       method: view.getUint16(at + 10, true),
       crc: view.getUint32(at + 16, true),
@@ -149,11 +153,46 @@ async function directory(blob, damaged) {
       size: view.getUint32(at + 24, true),
       header: view.getUint32(at + 42, true),
     };
-    readZip64Extra(new DataView(view.buffer, view.byteOffset + at + 46 + nameLength, extraLength), entry);
+    readZip64Extra(extra, entry);
     entries.push(entry);
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+/**
+ * A file's name in its ZIP. With the UTF-8 flag, UTF-8. Without it: the Info-ZIP Unicode path field's
+ * name where one matches these bytes (Info-ZIP's and 7-Zip's ZIPs of names in Windows' code page);
+ * else UTF-8 where the bytes are valid UTF-8 (macOS's Archive Utility writes UTF-8 without the flag;
+ * plain ASCII is both); else code page 437, as the ZIP specification says (Windows' own ZIPs).
+ */
+function nameOf(bytes, flags, extra) {
+  if (flags & UTF8_NAMES) return new TextDecoder('utf-8').decode(bytes);
+  const unicode = unicodePathOf(extra, bytes);
+  if (unicode !== null) return unicode;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return Array.from(bytes, (byte) => (byte < 0x80 ? String.fromCharCode(byte) : CP437_HIGH[byte - 0x80])).join('');
+  }
+}
+
+/** The UTF-8 name of an Info-ZIP Unicode path field (version 1) made for these name bytes, or null. */
+function unicodePathOf(extra, nameBytes) {
+  for (let at = 0; at + 4 <= extra.byteLength;) {
+    const id = extra.getUint16(at, true);
+    const length = extra.getUint16(at + 2, true);
+    if (id === UNICODE_PATH_EXTRA && length >= 5 && at + 4 + length <= extra.byteLength
+      && extra.getUint8(at + 4) === 1 && extra.getUint32(at + 5, true) === crc32(nameBytes)) {
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(extra.buffer, extra.byteOffset + at + 9, length - 5));
+      } catch {
+        return null;
+      }
+    }
+    at += 4 + length;
+  }
+  return null;
 }
 
 /** A ZIP64 extra field gives the 8-byte values of those fields that say 0xffffffff, in this order. */

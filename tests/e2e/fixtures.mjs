@@ -258,7 +258,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 
 /**
  * A ZIP of `files` ([{ name, bytes }], folders as "a/b.png"; a name ending in "/" is a folder's own
- * entry) written by Python's zipfile, an implementation independent of the app's reader.
+ * entry) written by Python's zipfile, an implementation independent of the app's reader. A file's
+ * `nameBytes` are written as its name without the UTF-8 flag, and its `extra` as its extra field.
  * `compression`: 'stored', 'deflated' or 'bzip2'; `streamed`: written to a pipe, so each file's
  * sizes and CRC follow it in a data descriptor; `zip64`: ZIP64 records (Python writes them past a
  * limit, here lowered to 16 bytes and 1 file) for sizes, offsets and the end of the directory.
@@ -270,15 +271,28 @@ spec = json.load(sys.stdin)
 if spec['zip64']:
     zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 16, 1
 method = {'stored': zipfile.ZIP_STORED, 'deflated': zipfile.ZIP_DEFLATED, 'bzip2': zipfile.ZIP_BZIP2}[spec['compression']]
+class RawName(zipfile.ZipInfo):
+    # a name written as the given bytes, without the UTF-8 flag (as Windows' and macOS's own zippers do)
+    def _encodeFilenameFlags(self):
+        return self.raw_name, self.flag_bits
 out = sys.stdout.buffer if spec['streamed'] else io.BytesIO()
 with zipfile.ZipFile(out, 'w', compression=method) as z:
     for f in spec['files']:
-        info = zipfile.ZipInfo(f['name'], (2026, 11, 26, 12, 0, 0))
+        info = (RawName if 'nameBytes' in f else zipfile.ZipInfo)(f['name'], (2026, 11, 26, 12, 0, 0))
+        if 'nameBytes' in f:
+            info.raw_name = base64.b64decode(f['nameBytes'])
+        if 'extra' in f:
+            info.extra = base64.b64decode(f['extra'])
         info.compress_type = zipfile.ZIP_STORED if f['name'].endswith('/') else method
         with z.open(info, 'w', force_zip64=spec['zip64']) as entry:
             entry.write(base64.b64decode(f['bytes']))
 if not spec['streamed']:
     sys.stdout.buffer.write(out.getvalue())`;
-  const spec = { compression, streamed, zip64, files: files.map(({ name, bytes }) => ({ name, bytes: Buffer.from(bytes).toString('base64') })) };
+  const spec = { compression, streamed, zip64, files: files.map(({ name, bytes, nameBytes, extra }) => ({
+    name,
+    bytes: Buffer.from(bytes).toString('base64'),
+    ...(nameBytes && { nameBytes: Buffer.from(nameBytes).toString('base64') }),
+    ...(extra && { extra: Buffer.from(extra).toString('base64') }),
+  })) };
   return execFileSync('python3', ['-c', script], { input: JSON.stringify(spec), maxBuffer: 1 << 30 });
 }

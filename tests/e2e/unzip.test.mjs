@@ -1,14 +1,15 @@
 // Reading ZIP files (www/unzip.js), as a model's folder arrives zipped: ZIPs written by Python's
 // zipfile (stored, deflated, streamed with data descriptors, ZIP64) and by the page's own
-// "Download all" read back byte for byte; damaged, encrypted, oddly compressed and oversized ones
-// refused with a sentence. Run: `node --test unzip.test.mjs`.
+// "Download all" read back byte for byte; names as Windows, macOS and Info-ZIP write them;
+// damaged, encrypted, oddly compressed and oversized ones refused with a sentence.
+// Run: `node --test unzip.test.mjs`.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import { unzip, zipEntries } from '../../www/unzip.js';
-import { zipBlob } from '../../www/zip.js';
+import { crc32, zipBlob } from '../../www/zip.js';
 import { makePng, makeZip } from './fixtures.mjs';
 
 const FILES = [
@@ -59,6 +60,32 @@ describe('unzip.js', () => {
   it('leaves out the "__MACOSX" copies macOS\'s Finder adds', async () => {
     const zip = makeZip([...FILES, { name: '__MACOSX/model/._manifest.json', bytes: Buffer.from('resource fork') }]);
     assert.deepEqual((await read(zip)).map(({ path }) => path), WRITTEN.map(({ name }) => name));
+  });
+
+  it('reads names the way Windows, macOS and Info-ZIP write them without the UTF-8 flag', async () => {
+    const png = makePng(8, 8);
+    const windowsName = Buffer.from([0x43, 0x61, 0x66, 0x82, 0x20, 0x9b, 0x31, 0x2e, 0x70, 0x6e, 0x67]); // "Café ¢1.png" in code page 437
+    const infoZipName = Buffer.from('Z?bre.png', 'latin1'); // the system's code page had no "è"
+    const unicodePath = (name, forBytes) => {
+      const utf8 = Buffer.from(name, 'utf8');
+      const field = Buffer.alloc(9 + utf8.length);
+      field.writeUInt16LE(0x7075, 0);
+      field.writeUInt16LE(5 + utf8.length, 2);
+      field.writeUInt8(1, 4);
+      field.writeUInt32LE(crc32(forBytes), 5);
+      utf8.copy(field, 9);
+      return field;
+    };
+    const zip = makeZip([
+      { name: 'w', nameBytes: windowsName, bytes: png },
+      { name: 'm', nameBytes: Buffer.from('Zèbre été.png', 'utf8'), bytes: png }, // macOS's Archive Utility
+      { name: 'i', nameBytes: infoZipName, extra: unicodePath('Zèbre.png', infoZipName), bytes: png },
+      { name: 's', nameBytes: Buffer.from('stale.png'), extra: unicodePath('renamed.png', Buffer.from('other.png')), bytes: png },
+      { name: 'flagged/ünï.png', bytes: png },
+    ]);
+    const expected = ['Café ¢1.png', 'Zèbre été.png', 'Zèbre.png', 'stale.png', 'flagged/ünï.png'];
+    assert.deepEqual((await read(zip)).map(({ path }) => path), expected, 'unzip');
+    assert.deepEqual((await zipEntries(new Blob([zip]), 'photos.zip')).map(({ path }) => path), expected, 'zipEntries');
   });
 
   it('reads back what the page\'s "Download all" writes', async () => {
