@@ -232,7 +232,7 @@ export class PhotoMode {
       } catch (error) {
         if (error instanceof Cancelled) continue;
         failures.push({ error, fallback: `${quoted} could not be translated.` });
-        this.settle();
+        this.settle(this.queue.length > 0 ? 'photo batch' : null);
         if (failures.length === 1) this.status.error(error, failures[0].fallback, 'photo');
         else this.status.errors(`${failures.length.toLocaleString('en')} of the ${this.queueTotal.toLocaleString('en')} photos could not be translated:`, failures, 'photo');
       }
@@ -279,23 +279,27 @@ export class PhotoMode {
       Object.assign(this.compare.output, { width: entry.input.width, height: entry.input.height });
     }
     const first = this.engine.backend === 'webgpu' && !this.warm ? ' (the first one takes longer while the graphics card gets ready)' : '';
-    this.status.busy(`Translating “${entry.name}”${count}${first}…`);
+    // In a batch, each photo is progress of the batch: a screen reader hears how it gets on now and
+    // then, and the last photo's outcome.
+    const thread = count ? 'photo batch' : undefined;
+    this.status.busy(`Translating “${entry.name}”${count}${first}…`, thread);
     const { image, ms } = await this.engine.translate(entry.input, direction, maxSide);
     this.warm = true;
     Object.assign(entry, { output: image, direction, modelName });
     if (this.shown === entry) paint(this.compare.output, image);
     this.addToHistory(entry);
     const where = this.shown === entry ? '' : '; it is first in the list below';
-    this.status.say(`Translated “${entry.name}” (${image.width} × ${image.height}) in ${formatMs(ms)} on ${backendName(this.engine.backend)}${where}.`);
+    this.status.say(`Translated “${entry.name}” (${image.width} × ${image.height}) in ${formatMs(ms)} on ${backendName(this.engine.backend)}${where}.`,
+      thread && this.queue.length > 0 ? thread : null);
     this.translated += 1;
     document.body.dataset.translations = String(this.translated);
     document.body.dataset.photo = 'done';
   }
 
   /** After a failure: the status line says what the page is ready for (the progress display stops). */
-  settle() {
+  settle(thread = null) {
     document.body.dataset.photo = 'error';
-    this.status.say(this.shown?.output ? 'Ready.' : 'Choose a photo to translate.');
+    this.status.say(this.shown?.output ? 'Ready.' : 'Choose a photo to translate.', thread);
   }
 
   /** Something the person asked for (show, download) failed; a batch being translated keeps its status line. */

@@ -1,5 +1,6 @@
 // The page's messages: a status line with a progress bar (what is happening now), a notice (said
-// once, dismissible) and an alert (something went wrong, with technical details on request).
+// once, dismissible) and an alert (something went wrong, with technical details on request). A
+// screen reader hears the status line through a hidden live region, spared its routine updates.
 
 import { explain } from './errors.js';
 
@@ -7,6 +8,9 @@ const $ = (id) => document.getElementById(id);
 
 /** How many of a batch's failures the alert lists; the rest are counted (all are in its details). */
 const LISTED_FAILURES = 10;
+
+/** How often, at most, a screen reader hears how one piece of work is getting on. */
+const SPOKEN_PROGRESS_GAP_MS = 10_000;
 
 const MB = 1e6;
 const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
@@ -28,9 +32,34 @@ export function formatMs(ms) {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/**
+ * Which of the status line's updates a screen reader hears. An outcome ("Translated …", "The camera
+ * is off.") is spoken at once. Progress belongs to a `thread` (a download, a video's frames, a batch
+ * of photos): its first update is spoken at once, the rest at most once every `gap` ms, so that a
+ * download's hundreds of updates, a timer's ticks or a batch of a thousand photos are not read out
+ * one by one. `speak(text)` writes to the live region; `now()` gives milliseconds.
+ */
+export class Announcer {
+  constructor(speak, now = () => performance.now(), gap = SPOKEN_PROGRESS_GAP_MS) {
+    Object.assign(this, { speak, now, gap, thread: null, spokenAt: -Infinity });
+  }
+
+  /** `text`, an outcome if `thread` is null, else progress of that thread. */
+  update(text, thread = null) {
+    const now = this.now();
+    if (thread === null || thread !== this.thread || now - this.spokenAt >= this.gap) {
+      this.speak(text);
+      this.spokenAt = now;
+    }
+    this.thread = thread;
+  }
+}
+
 export class StatusView {
   constructor() {
     this.text = $('status-text');
+    const spoken = $('status-spoken');
+    this.announcer = new Announcer((text) => { spoken.textContent = text; });
     this.bar = $('progress');
     this.notice = $('notice');
     this.noticeText = $('notice-text');
@@ -38,16 +67,28 @@ export class StatusView {
     this.alertText = $('alert-text');
     this.alertList = $('alert-list');
     this.alertDetails = $('alert-details');
+    const alertSpoken = $('alert-spoken');
+    this.alertSpoken = alertSpoken;
+    this.alertAnnouncer = new Announcer((text) => { alertSpoken.textContent = text; });
     this.timer = null;
     this.shownNotices = new Set();
     $('notice-close').addEventListener('click', () => { this.notice.hidden = true; });
     $('alert-close').addEventListener('click', () => this.clearAlert());
   }
 
-  /** A plain status sentence; stops any progress display. */
-  say(text) {
-    this.stopTimer();
+  /** The status line says `text`; a screen reader hears it as the `Announcer` decides. */
+  show(text, thread) {
     this.text.textContent = text;
+    this.announcer.update(text, thread);
+  }
+
+  /**
+   * A plain status sentence; stops any progress display. An outcome, spoken at once, unless it is
+   * progress of a `thread` (one photo of a batch that goes on).
+   */
+  say(text, thread = null) {
+    this.stopTimer();
+    this.show(text, thread);
     this.bar.hidden = true;
   }
 
@@ -58,10 +99,10 @@ export class StatusView {
     if (total > 0) {
       this.bar.max = total;
       this.bar.value = Math.min(loaded, total);
-      this.text.textContent = `${label} ${megabytes(loaded)} of ${megabytes(total)} MB`;
+      this.show(`${label} ${megabytes(loaded)} of ${megabytes(total)} MB`, label);
     } else {
       this.bar.removeAttribute('value'); // indeterminate
-      this.text.textContent = `${label} ${megabytes(loaded)} MB`;
+      this.show(`${label} ${megabytes(loaded)} MB`, label);
     }
   }
 
@@ -71,18 +112,21 @@ export class StatusView {
     this.bar.hidden = false;
     this.bar.max = total;
     this.bar.value = Math.min(done, total);
-    this.text.textContent = `${label} ${done} of ${total}${detail ? ` (${detail})` : ''}`;
+    this.show(`${label} ${done} of ${total}${detail ? ` (${detail})` : ''}`, label);
   }
 
-  /** Work of unknown length: an indeterminate bar and the seconds elapsed, so it never looks stuck. */
-  busy(label) {
+  /**
+   * Work of unknown length: an indeterminate bar and the seconds elapsed, so it never looks stuck.
+   * Progress of `thread` (by default its own).
+   */
+  busy(label, thread = label) {
     this.stopTimer();
     this.bar.hidden = false;
     this.bar.removeAttribute('value');
     const started = performance.now();
     const tick = () => {
       const seconds = (performance.now() - started) / 1000;
-      this.text.textContent = seconds < 1 ? label : `${label} ${seconds.toFixed(0)} s`;
+      this.show(seconds < 1 ? label : `${label} ${seconds.toFixed(0)} s`, thread);
     };
     tick();
     this.timer = setInterval(tick, 500);
@@ -114,13 +158,15 @@ export class StatusView {
   error(error, fallback, source = null) {
     const { text, details } = explain(error, fallback);
     this.showAlert(text, [], details || '(none)', error?.kind ?? 'unexpected', source);
+    this.alertAnnouncer.update(text);
     console.warn(`Unpaired: ${text}`, error);
   }
 
   /**
    * Several things went wrong in one go (photos of one batch): `heading`, then each one's sentence
    * as a list, the first LISTED_FAILURES of them (a ZIP of a thousand iPhone photos must not push
-   * the page away); the technical messages of all, each under its sentence, folded away.
+   * the page away); the technical messages of all, each under its sentence, folded away. A screen
+   * reader hears the heading and the newest failure, the first time at once, then as progress.
    * @param {{ error: unknown, fallback: string }[]} failures
    */
   errors(heading, failures, source = null) {
@@ -130,6 +176,7 @@ export class StatusView {
     if (more > 0) listed.push(`…and ${more.toLocaleString('en')} more: each one is in the technical details below.`);
     this.showAlert(heading, listed,
       explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several', source);
+    this.alertAnnouncer.update(`${heading} ${explained.at(-1).text}`, 'several');
     console.warn(`Unpaired: ${heading}`, failures.map(({ error }) => error));
   }
 
@@ -146,6 +193,7 @@ export class StatusView {
 
   clearAlert() {
     this.alert.hidden = true;
+    this.alertSpoken.textContent = ''; // the same sentence again later is news again
     delete this.alert.dataset.kind;
     delete this.alert.dataset.source;
   }

@@ -761,6 +761,54 @@ describe('the web app in headless Chromium', () => {
     await page.close();
   });
 
+  it('lets a screen reader hear outcomes at once and a batch\'s progress now and then, not every update of the status line', SLOW, async () => {
+    const page = await context.newPage();
+    // Every text each region is given, in order: a text node per assignment, so none is coalesced away.
+    await page.addInitScript(() => {
+      window.said = [];
+      document.addEventListener('DOMContentLoaded', () => {
+        const observer = new MutationObserver((records) => {
+          for (const record of records) {
+            for (const node of record.addedNodes) window.said.push({ id: record.target.id, text: node.textContent, at: performance.now() });
+          }
+        });
+        for (const id of ['status-text', 'status-spoken', 'alert-spoken']) observer.observe(document.getElementById(id), { childList: true });
+      });
+    });
+    await page.goto(server.url);
+    await waitForEngine(page);
+    const said = async (id, since = 0) => (await page.evaluate(() => window.said)).filter((entry) => entry.id === id && entry.at >= since);
+    const spokenAtStart = await said('status-spoken');
+    assert.match(spokenAtStart.at(-1).text, /^Ready: /, 'the model being ready is heard');
+    for (const [k, { text, at }] of spokenAtStart.entries()) {
+      if (/ \d+ s$/.test(text)) assert.ok(at - spokenAtStart[k - 1].at >= 9_900, `a timer's tick heard ${at - spokenAtStart[k - 1].at} ms after "${spokenAtStart[k - 1].text}"`);
+    }
+
+    const started = await page.evaluate(() => performance.now());
+    const photos = Array.from({ length: 12 }, (_, k) => {
+      const name = `p${String(k + 1).padStart(2, '0')}`;
+      return [4, 8].includes(k + 1)
+        ? { name: `${name}.txt`, mimeType: 'text/plain', buffer: Buffer.from('hello') }
+        : { name: `${name}.png`, mimeType: 'image/png', buffer: makePng(24 + k, 24) };
+    });
+    await page.setInputFiles('#file', photos);
+    await page.waitForFunction(() => document.body.dataset.translations === '10' && document.body.dataset.photo !== 'working', null, SLOW);
+    const took = (await page.evaluate(() => performance.now())) - started;
+    const shown = await said('status-text', started);
+    const spoken = await said('status-spoken', started);
+    console.log(`a batch of 12 in ${took.toFixed(0)} ms: the status line changed ${shown.length} times, ${spoken.length} of them heard`);
+    assert.ok(shown.length >= 20, `the status line shows each photo being translated and translated (${shown.length} changes)`);
+    assert.equal(spoken[0].text, 'Translating “p01.png” (1 of 12)…', 'the batch starting is heard');
+    assert.match(spoken.at(-1).text, /^Translated “p12\.png” \(35 × 24\) in /, 'its end is heard');
+    assert.ok(spoken.length <= 2 + Math.floor(took / 10_000), `progress heard at most every 10 s: ${spoken.map(({ text }) => text).join(' | ')}`);
+    const alerts = (await said('alert-spoken', started)).map(({ text }) => text);
+    assert.equal(alerts.length, 2, alerts.join(' | '));
+    assert.match(alerts[0], /^“p04\.txt” is not a picture/, 'the first failure is heard at once');
+    assert.match(alerts[1], /^2 of the 12 photos could not be translated: “p08\.txt” is not a picture/, 'and that there are more');
+    assert.equal(await alertText(page), '2 of the 12 photos could not be translated:', 'the alert on screen lists them');
+    await page.close();
+  });
+
   it('says a photo moved, changed or deleted after it was chosen can no longer be read, and translates the rest', SLOW, async () => {
     const dir = join(OUTPUT, 'gone-pick');
     rmSync(dir, { recursive: true, force: true });
