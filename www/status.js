@@ -67,6 +67,8 @@ export class StatusView {
     this.alertText = $('alert-text');
     this.alertList = $('alert-list');
     this.alertDetails = $('alert-details');
+    this.alertFailures = null; // the batch's failures the alert shows (see `errors`)
+    this.alertFailuresShown = 0;
     const alertSpoken = $('alert-spoken');
     this.alertSpoken = alertSpoken;
     this.alertAnnouncer = new Announcer((text) => { alertSpoken.textContent = text; });
@@ -170,21 +172,31 @@ export class StatusView {
    * @param {{ error: unknown, fallback: string }[]} failures
    */
   errors(heading, failures, source = null) {
-    const explained = failures.map(({ error, fallback }) => explain(error, fallback));
-    const listed = explained.slice(0, LISTED_FAILURES).map(({ text }) => text);
-    const more = explained.length - listed.length;
+    // Within a batch the failures only grow (the same array, longer): the details shown stay and
+    // the new ones are added, so a failure costs the same however many came before it.
+    const continuing = !this.alert.hidden && this.alertFailures === failures;
+    const explainedOf = ({ error, fallback }) => explain(error, fallback);
+    const listed = failures.slice(0, LISTED_FAILURES).map((failure) => explainedOf(failure).text);
+    const more = failures.length - listed.length;
     if (more > 0) listed.push(`…and ${more.toLocaleString('en')} more: each one is in the technical details below.`);
-    this.showAlert(heading, listed,
-      explained.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n'), 'several', source);
-    this.alertAnnouncer.update(`${heading} ${explained.at(-1).text}`, 'several');
-    console.warn(`Unpaired: ${heading}`, failures.map(({ error }) => error));
+    const added = failures.slice(continuing ? this.alertFailuresShown : 0).map(explainedOf);
+    const lines = added.map(({ text, details }) => `${text}\n  ${details || '(none)'}`).join('\n');
+    this.showAlert(heading, listed, continuing ? null : lines, 'several', source);
+    if (continuing && lines) this.alertDetails.append(`\n${lines}`);
+    this.alertFailures = failures;
+    this.alertFailuresShown = failures.length;
+    const newest = failures.at(-1);
+    this.alertAnnouncer.update(`${heading} ${(added.at(-1) ?? explainedOf(newest)).text}`, 'several');
+    console.warn(`Unpaired: ${heading}`, newest.error);
   }
 
+  /** The alert says `text`, lists `items`; its details are `details` (null: those shown stay). */
   showAlert(text, items, details, kind, source) {
     this.alertText.textContent = text;
     this.alertList.replaceChildren(...items.map((item) => Object.assign(document.createElement('li'), { textContent: item })));
     this.alertList.hidden = items.length === 0;
-    this.alertDetails.textContent = details;
+    if (details !== null) this.alertDetails.textContent = details;
+    this.alertFailures = null;
     this.alert.hidden = false;
     this.alert.dataset.kind = kind;
     if (source) this.alert.dataset.source = source;
@@ -194,6 +206,7 @@ export class StatusView {
   clearAlert() {
     this.alert.hidden = true;
     this.alertSpoken.textContent = ''; // the same sentence again later is news again
+    this.alertFailures = null;
     delete this.alert.dataset.kind;
     delete this.alert.dataset.source;
   }

@@ -757,7 +757,9 @@ describe('the web app in headless Chromium', () => {
     assert.equal(listed.length, 11, listed.join(' | '));
     assert.match(listed[9], /^“notes-10\.txt” is not a picture/);
     assert.equal(listed[10], '…and 3 more: each one is in the technical details below.');
-    assert.match(await page.locator('#alert-details').textContent(), /“notes-13\.txt” is not a picture/);
+    const detailed = (await page.locator('#alert-details').textContent()).split('\n').filter((line) => !line.startsWith('  '));
+    assert.deepEqual(detailed.map((line) => line.match(/^“(.*?)” is not a picture/)?.[1]), notes.map(({ name }) => name),
+      'the details hold each failure once, in order, as they were added one by one');
     await page.close();
   });
 
