@@ -26,7 +26,7 @@ bash scripts/build-web.sh
 # Without a browser: the stage loop that shares CPU translations among workers, the picture
 # header reader, the ZIP, WebM and MP4 writers, folders, the offline file list, RGB to YUV, the
 # page's sizes and durations.
-node --test tests/e2e/cpu-split.test.mjs tests/e2e/image-header.test.mjs tests/e2e/zip.test.mjs tests/e2e/unzip.test.mjs tests/e2e/local-model.test.mjs tests/e2e/folders.test.mjs tests/e2e/offline-files.test.mjs tests/e2e/webm.test.mjs tests/e2e/mp4.test.mjs tests/e2e/yuv.test.mjs tests/e2e/status.test.mjs
+node --test tests/e2e/cpu-split.test.mjs tests/e2e/image-header.test.mjs tests/e2e/zip.test.mjs tests/e2e/unzip.test.mjs tests/e2e/local-model.test.mjs tests/e2e/folders.test.mjs tests/e2e/offline-files.test.mjs tests/e2e/webm.test.mjs tests/e2e/mp4.test.mjs tests/e2e/yuv.test.mjs tests/e2e/status.test.mjs tests/e2e/pytorch.test.mjs
 # Screenshots of each state land in test-output/e2e/.
 node --test tests/e2e/chromium.test.mjs
 node --test tests/e2e/firefox.test.mjs

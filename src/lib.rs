@@ -8,6 +8,7 @@
 //! - [`weights`]: burnpack bytes in f32 or f16, loaded with errors that name the problem.
 //! - [`manifest`]: the JSON that describes a web model and checks its files.
 //! - [`cpu`]: the generator's forward pass on the CPU without burn (the browser's CPU backend).
+//! - [`pytorch`]: generators of the reference PyTorch code, from their checkpoints' tensors.
 //! - [`translator`]: a loaded model translating images on a chosen device.
 //! - [`backend`]: the backend choice (`auto`, `webgpu`, `cpu`) and what `auto` makes of an adapter.
 //! - `web` (wasm32 only): the JavaScript API.
@@ -17,6 +18,7 @@ pub mod cpu;
 pub mod image_io;
 pub mod manifest;
 pub mod model;
+pub mod pytorch;
 pub mod translator;
 pub mod weights;
 

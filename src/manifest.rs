@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::model::ResnetGeneratorConfig;
-use crate::weights::Precision;
+use crate::model::{ResnetGenerator, ResnetGeneratorConfig};
+use crate::weights::{self, Precision, WeightsError};
 
 /// The manifest format this crate reads and writes.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -266,5 +266,88 @@ impl ModelManifest {
             .into_iter()
             .filter(|d| self.weights(*d).is_ok())
             .collect()
+    }
+}
+
+/// A model's generators and what its manifest says of them, before it is packaged.
+#[derive(Debug, Clone)]
+pub struct ModelParts<'a> {
+    /// The manifest's `name`.
+    pub name: String,
+    /// Domain A's name for people.
+    pub domain_a: String,
+    /// Domain B's name for people.
+    pub domain_b: String,
+    /// The crop size it was trained at.
+    pub train_size: u32,
+    /// Precision of the weights files.
+    pub precision: Precision,
+    /// Where the model comes from, for people.
+    pub description: Option<String>,
+    /// The model card's file name, if it has one.
+    pub card: Option<String>,
+    /// G_A: A → B.
+    pub a_to_b: Option<&'a ResnetGenerator>,
+    /// G_B: B → A.
+    pub b_to_a: Option<&'a ResnetGenerator>,
+}
+
+/// Why a model could not be packaged.
+#[derive(Debug, Error)]
+pub enum PackageError {
+    /// Neither direction.
+    #[error("a model needs at least one generator")]
+    NoGenerator,
+    /// Two generators of different shapes.
+    #[error("both directions must have the same architecture")]
+    Mismatch,
+    /// A generator's weights could not be written.
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+}
+
+/// A file of a model, by its name in the model's folder (beside the manifest), and its bytes.
+pub type ModelFile = (String, Vec<u8>);
+
+impl ModelParts<'_> {
+    /// The model's manifest and its weights files (`a_to_b.bpk`, `b_to_a.bpk`), in memory.
+    pub fn package(&self) -> Result<(ModelManifest, Vec<ModelFile>), PackageError> {
+        let config = self
+            .a_to_b
+            .or(self.b_to_a)
+            .ok_or(PackageError::NoGenerator)?
+            .config();
+        let mut files = Vec::new();
+        let mut described = [None, None];
+        for (slot, (direction, generator)) in described.iter_mut().zip([
+            (Direction::AToB, self.a_to_b),
+            (Direction::BToA, self.b_to_a),
+        ]) {
+            let Some(generator) = generator else { continue };
+            if generator.config() != config {
+                return Err(PackageError::Mismatch);
+            }
+            let bytes = weights::to_bytes(generator, self.precision)?;
+            let file = format!("{}.bpk", direction.as_str());
+            *slot = Some(WeightsFile::describe(file.clone(), &bytes));
+            files.push((file, bytes));
+        }
+        let [a_to_b, b_to_a] = described;
+        let manifest = ModelManifest {
+            format: MANIFEST_VERSION,
+            name: self.name.clone(),
+            domain_a: self.domain_a.clone(),
+            domain_b: self.domain_b.clone(),
+            ngf: config.ngf,
+            n_blocks: config.n_blocks,
+            norm_affine: config.norm_affine,
+            train_size: self.train_size,
+            precision: self.precision,
+            a_to_b,
+            b_to_a,
+            description: self.description.clone(),
+            card: self.card.clone(),
+        };
+        Ok((manifest, files))
     }
 }

@@ -15,6 +15,7 @@ import { readLocalModel } from './local-model.js';
 import { ModelCardView, siteResolver } from './model-card.js';
 import { chooseModel, downloadedModels, forgetDownloaded, loadIndex, modelLabel } from './model-store.js';
 import { PhotoMode } from './photo-mode.js';
+import { isCheckpoint } from './pytorch.js';
 import { takeLaunchedFiles, takeSharedFiles } from './shared-files.js';
 import { StorageListView } from './storage-list.js';
 import { loadSettings, saveSetting } from './settings.js';
@@ -315,7 +316,14 @@ async function openLocalModel(picked, unzipped = null) {
   status.clearAlert();
   let entry;
   try {
-    entry = await readLocalModel(picked, unzipped);
+    const converting = [...picked].filter((item) => isCheckpoint(item.file ?? item));
+    const before = converting.length > 0 ? status.text.textContent : null;
+    if (before !== null) status.busy(`Converting ${converting.length === 1 ? `the PyTorch checkpoint “${(converting[0].file ?? converting[0]).name}”` : 'the PyTorch checkpoints'} for this page…`);
+    try {
+      entry = await readLocalModel(picked, unzipped, (args) => engine.importPytorch(args));
+    } finally {
+      if (before !== null) status.say(before);
+    }
   } catch (error) {
     status.error(error, 'That could not be opened as a model.');
     return;

@@ -63,6 +63,14 @@ export class Engine {
     return this.locked(() => (this.entry === entry ? this.loadModel(entry) : Promise.reject(new Cancelled())));
   }
 
+  /** Makes a model of reference PyTorch checkpoints' tensors: `{ manifest, files }` (see TranslatorClient). */
+  importPytorch(args) {
+    return this.locked(() => {
+      if (!this.client) throw new FriendlyError('engine', 'The translator is not running. Reload the page.');
+      return this.client.importPytorch(args);
+    });
+  }
+
   /** Translates an ImageData; resolves to `{ image, ms }`. Recovers from a lost device and tries again. */
   translate(image, direction, maxSide) {
     return this.locked(async () => {

@@ -1,12 +1,15 @@
 // A model opened from the person's own computer: the folder the trainer's `export` or `import`
 // wrote (manifest.json, a_to_b.bpk and/or b_to_a.bpk, perhaps MODEL_CARD.md), chosen with the
-// folder picker or dropped, its files chosen one by one, or a ZIP of that folder. Nothing is
-// uploaded: the files are read here and handed to the translator, as a downloaded model's would
-// be. Once it loads, kept-models.js keeps a copy in this browser for the next visits.
+// folder picker or dropped, its files chosen one by one, or a ZIP of that folder; or generators
+// saved by the reference PyTorch code (`.pth`), made into such a model here as the trainer's
+// `import` would. Nothing is uploaded: the files are read here and handed to the translator, as a
+// downloaded model's would be. Once it loads, kept-models.js keeps a copy in this browser for the
+// next visits.
 
-import { FriendlyError } from './errors.js';
+import { Cancelled, FriendlyError } from './errors.js';
 import { isPicture, pathOf } from './folders.js';
 import { DIRECTIONS } from './model-store.js';
+import { isCheckpoint, readCheckpoint } from './pytorch.js';
 import { isZip, unzip } from './unzip.js';
 
 /** A path inside a model's folder as its files are found by ("./samples.jpg" → "samples.jpg"). */
@@ -15,8 +18,8 @@ export const inFolder = (path) => path.replace(/^(\.\/)+/, '');
 /** The folder part of a picked file's path ("models/tiny/manifest.json" → "models/tiny/"). */
 const folderOf = (path) => path.slice(0, path.lastIndexOf('/') + 1);
 
-/** Whether files chosen or dropped are (part of) a model, rather than photos: a manifest.json or a weights file among them. */
-export const holdsModel = (files) => files.some((file) => file.name === 'manifest.json' || /\.bpk$/i.test(file.name));
+/** Whether files chosen or dropped are (part of) a model, rather than photos: a manifest.json, a weights file or a PyTorch checkpoint among them. */
+export const holdsModel = (files) => files.some((file) => file.name === 'manifest.json' || /\.bpk$/i.test(file.name) || isCheckpoint(file));
 
 /**
  * Finds a model among files: those of a picked or dropped folder, a model's files chosen one by
@@ -25,11 +28,13 @@ export const holdsModel = (files) => files.some((file) => file.name === 'manifes
  * Resolves to an entry like those of `models/index.json` (name, domains,
  * directions) with `local: { folder, manifestText, manifest, weights, cardUrl, card, fileAt }`
  * (`weights`: the File of each direction, read when the model is loaded, so it can be loaded again
- * after a restart); fails with a FriendlyError that says what is missing or wrong.
+ * after a restart); fails with a FriendlyError that says what is missing or wrong. PyTorch
+ * checkpoints among the files, without a manifest.json, are made into a model by
+ * `importPytorch(args)` (the translator's; see `importCheckpoints`).
  */
-export async function readLocalModel(picked, unzipped = null) {
+export async function readLocalModel(picked, unzipped = null, importPytorch = null) {
   let found = [...picked].map((item) => (item instanceof Blob ? { file: item, path: pathOf(item) } : item));
-  const zips = found.filter(({ file }) => isZip(file));
+  const zips = found.filter(({ file }) => isZip(file) && !isCheckpoint(file));
   let zipName = null;
   if (zips.length > 0 && !found.some(({ file }) => file.name === 'manifest.json')) {
     if (zips.length > 1) {
@@ -39,6 +44,8 @@ export async function readLocalModel(picked, unzipped = null) {
     zipName = zips[0].file.name;
     found = inOneFolder(unzipped ?? await unzip(zips[0].file, zipName), zipName.replace(/\.zip$/i, '') || 'model');
   }
+  const checkpoints = found.filter(({ file }) => isCheckpoint(file));
+  if (checkpoints.length > 0 && !found.some(({ file }) => file.name === 'manifest.json')) return importCheckpoints(checkpoints, importPytorch);
   const loose = !zipName && !found.some(({ path }) => path.includes('/'));
   const folder = loose ? '' : found[0]?.path.split('/')[0] ?? '';
   const where = zipName ? `“${zipName}”` : folder ? `“${folder}”` : 'the chosen files';
@@ -90,6 +97,82 @@ export async function readLocalModel(picked, unzipped = null) {
   }
   const card = typeof manifest.card === 'string' ? beside(manifest.card) : null;
   return localEntry({ name, folder: zipName ?? folder, manifestText, manifest, weights, card, fileAt: (path) => beside(path) ?? null });
+}
+
+/** A generator file of the reference's checkpoints folder: `latest_net_G_A.pth` (A → B), `200_net_G_B.pth` (B → A). */
+const REFERENCE_GENERATOR = /(?:^|_)net_G_([AB])\.(?:pth|pt)$/i;
+
+/**
+ * Which of the chosen checkpoints are the generators to open: one or two chosen on their own; from
+ * the reference's checkpoints folder (which also holds the discriminators and each saved epoch's
+ * networks), `latest_net_G_A.pth` and `latest_net_G_B.pth`. `[a, b]`: A → B first (G_A).
+ */
+function generatorsAmong(checkpoints) {
+  const direction = ({ file }) => file.name.match(REFERENCE_GENERATOR)?.[1]?.toUpperCase() ?? null;
+  let chosen = checkpoints;
+  if (checkpoints.length > 2) {
+    const latest = checkpoints.filter((item) => direction(item) && /^latest_/i.test(item.file.name));
+    const generators = checkpoints.filter((item) => direction(item));
+    chosen = latest.length > 0 ? latest : generators;
+  }
+  const directions = chosen.map(direction);
+  if (chosen.length === 0 || chosen.length > 2 || (chosen.length === 2 && directions[0] === directions[1] && directions[0] !== null)) {
+    const names = checkpoints.slice(0, 4).map(({ file }) => `“${file.name}”`).join(', ') + (checkpoints.length > 4 ? ', …' : '');
+    throw new FriendlyError('local-model', `Choose one PyTorch generator, or two for both directions (the CycleGAN code saves them as latest_net_G_A.pth and latest_net_G_B.pth), not ${checkpoints.length.toLocaleString('en')} checkpoints (${names}).`,
+      new Error(`${checkpoints.length} checkpoint files`));
+  }
+  return directions[0] === 'B' && chosen.length === 2 ? [chosen[1], chosen[0]] : chosen;
+}
+
+/**
+ * A model's name and its domains from the checkpoints' names, as the CycleGAN code and its
+ * published models name them: "horse2zebra" (its folder, or a single file horse2zebra.pth) is
+ * horse ↔ zebra, "style_monet" photo → monet; anything else A ↔ B.
+ */
+function namesOf(generators, folder) {
+  const { file } = generators[0];
+  const reference = file.name.match(REFERENCE_GENERATOR);
+  const name = (reference && folder) || file.name.replace(/\.[^.]+$/, '') || 'pytorch-model';
+  const words = (text) => text.replace(/_/g, ' ').trim();
+  // Words of letters on both sides of the "2" ("G_A2B_epoch33" names no domains).
+  const pair = name.match(/^([a-z]{2,}(?:_[a-z]{2,})*)2([a-z]{2,}(?:_[a-z]{2,})*)$/i);
+  const style = name.match(/^style_(.+)$/i);
+  const [domainA, domainB] = pair ? [words(pair[1]), words(pair[2])] : style ? ['photo', words(style[1])] : ['A', 'B'];
+  // G_B alone translates B → A: it is this model's only direction, so the domains swap.
+  const alone = generators.length === 1 && reference?.[1].toUpperCase() === 'B';
+  return alone ? { name, domainA: domainB, domainB: domainA } : { name, domainA, domainB };
+}
+
+/**
+ * A model made of reference PyTorch checkpoints (`{ file, path }`): each is read here
+ * (pytorch.js), then `importPytorch` (the translator's WebAssembly) maps it onto our generator
+ * and writes the manifest and weights files the trainer's `import` would. The result is an entry
+ * like `readLocalModel`'s, its files in memory.
+ */
+async function importCheckpoints(checkpoints, importPytorch) {
+  if (!importPytorch) {
+    throw new FriendlyError('engine', 'The translator is not running, so the checkpoint cannot be converted. Reload the page.', new Error('no importer'));
+  }
+  const generators = generatorsAmong(checkpoints);
+  const folder = generators[0].path.includes('/') ? generators[0].path.split('/').at(-2) : null;
+  const { name, domainA, domainB } = namesOf(generators, folder);
+  const [a, b = null] = await Promise.all(generators.map(async ({ file }) => ({ file: file.name, tensors: await readCheckpoint(file, file.name) })));
+  let made;
+  try {
+    made = await importPytorch({ name, domainA, domainB, a, b });
+  } catch (error) {
+    if (error instanceof Cancelled || error instanceof FriendlyError) throw error;
+    const first = String(error?.message ?? error).split('\n')[0];
+    throw new FriendlyError('local-model', /[.!?]$/.test(first) ? first : `${first}.`, error);
+  }
+  const manifest = JSON.parse(made.manifest);
+  const weights = { a_to_b: null, b_to_a: null };
+  for (const direction of DIRECTIONS) {
+    const listed = manifest[direction];
+    if (listed) weights[direction] = new File([made.files[listed.file]], listed.file, { type: 'application/octet-stream' });
+  }
+  const sources = generators.map(({ file }) => file.name).join(' and ');
+  return localEntry({ name, folder: sources, manifestText: made.manifest, manifest, weights, card: null, fileAt: () => null });
 }
 
 /** A ZIP's files as a folder's: in one top folder, named as the ZIP unless they all share one already. */

@@ -8,6 +8,7 @@ import { droppedFolders, filesInEntries, picturesAmong, picturesFromPicker, pict
 import { canShareFile, canvasOf, decodeFile, download, drawFitted, drawScaled, fileStamp, paint, readPng, resultName, shareFile, toPng } from './images.js';
 import { backendName } from './engine.js';
 import { holdsModel } from './local-model.js';
+import { isCheckpoint } from './pytorch.js';
 import { formatMs } from './status.js';
 import { isZip, unzip, zipEntries } from './unzip.js';
 import { uniqueNames, zipBlob } from './zip.js';
@@ -110,9 +111,9 @@ export class PhotoMode {
     });
   }
 
-  /** A dropped folder: a model's (it holds a manifest.json) is opened as the model; otherwise its pictures are translated. */
+  /** A dropped folder: a model's (it holds a manifest.json, or PyTorch checkpoints) is opened as the model; otherwise its pictures are translated. */
   addDropped(walked) {
-    if (this.onModel && walked.found.some(({ file }) => file.name === 'manifest.json')) this.onModel(walked.found);
+    if (this.onModel && walked.found.some(({ file }) => file.name === 'manifest.json' || isCheckpoint(file))) this.onModel(walked.found);
     else this.addFolder(picturesAmong(walked));
   }
 

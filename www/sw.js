@@ -33,6 +33,7 @@ const APP_FILES = [
   'model-store.js',
   'mp4.js',
   'photo-mode.js',
+  'pytorch.js',
   'settings.js',
   'shared-files.js',
   'sound-recorder.js',

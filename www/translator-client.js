@@ -79,6 +79,15 @@ export class TranslatorClient {
     return this.request('checkManifest', { manifest: manifestText });
   }
 
+  /**
+   * Makes a model of reference PyTorch checkpoints' tensors (see the worker's `importPytorch`); the
+   * tensors' values are handed over to the worker.
+   */
+  importPytorch(args) {
+    const transfer = [args.a, args.b].filter(Boolean).flatMap(({ tensors }) => tensors.map(({ values }) => values.buffer));
+    return this.request('importPytorch', args, transfer);
+  }
+
   /** Loads a model; `files` are ArrayBuffers, handed over to the worker (no longer usable here). */
   loadModel(manifestText, files) {
     const transfer = [files.a_to_b, files.b_to_a].filter(Boolean);

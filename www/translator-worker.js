@@ -1,10 +1,10 @@
 // The translator runs here, in a worker, so a long translation on the CPU never freezes the page.
-// Messages in: { id, type: 'start' | 'checkManifest' | 'load' | 'translate', ...arguments };
+// Messages in: { id, type: 'start' | 'checkManifest' | 'importPytorch' | 'load' | 'translate', ...arguments };
 // out: { id, ok, value } or { id, ok: false, error: { name, message, fatal } }, and
 // { type: 'progress', loaded, total } while the WebAssembly downloads. `fatal` means this
 // worker's WebAssembly is no longer usable (it trapped), so the page must start a new worker.
 
-import init, { Translator, checkManifest } from './pkg/unpaired.js';
+import init, { StateDict, Translator, checkManifest, importPytorch } from './pkg/unpaired.js';
 import { CpuSplit, cpuThreads, singleThreadReason } from './cpu-split.js';
 
 let translator = null;
@@ -61,6 +61,26 @@ const handlers = {
   /** Checks a model's manifest (JSON text) before its weights are downloaded. */
   checkManifest({ manifest }) {
     return { manifest: checkManifest(manifest) };
+  },
+
+  /**
+   * Makes a model of one or two reference PyTorch checkpoints, read by pytorch.js: `a` (A → B)
+   * and `b` (B → A, or null) as `{ file, tensors: [{ key, shape, values }] }`. Resolves to its
+   * manifest's JSON text and its weights files (`{ 'a_to_b.bpk': ArrayBuffer, … }`), handed back.
+   */
+  importPytorch({ name, domainA, domainB, a, b }) {
+    const stateOf = ({ tensors }) => {
+      const state = new StateDict();
+      for (const { key, shape, values } of tensors) state.add(key, Uint32Array.from(shape), values);
+      return state;
+    };
+    const model = importPytorch(name, domainA, domainB, a.file, stateOf(a), b?.file ?? null, b ? stateOf(b) : null);
+    try {
+      const files = Object.fromEntries(model.fileNames.map((file) => [file, model.file(file).buffer]));
+      return { value: { manifest: model.manifest, files }, transfer: Object.values(files) };
+    } finally {
+      model.free();
+    }
   },
 
   /** Loads a model: the manifest's JSON text and each direction's weights (ArrayBuffer or null). */

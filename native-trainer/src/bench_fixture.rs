@@ -21,9 +21,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use unpaired::manifest::ModelParts;
 use unpaired::{Precision, ResnetGenerator, ResnetGeneratorConfig};
 
-use crate::export::{self, WebModel, write_atomically};
+use crate::export::{self, write_atomically};
 use crate::onnx;
 
 /// Options of `bench-fixture`.
@@ -122,7 +123,7 @@ pub fn run(args: &BenchFixtureArgs) -> Result<Fixture> {
     std::fs::create_dir_all(&model_dir)
         .with_context(|| format!("creating {}", model_dir.display()))?;
     export::export(
-        &WebModel {
+        &ModelParts {
             name: format!("bench-ngf{}-{}blocks", args.ngf, args.n_blocks),
             domain_a: "A".into(),
             domain_b: "B".into(),
@@ -134,9 +135,9 @@ pub fn run(args: &BenchFixtureArgs) -> Result<Fixture> {
             )),
             a_to_b: Some(&generator),
             b_to_a: None,
-            make_default: false,
             card: None,
         },
+        false,
         &model_dir,
     )?;
     onnx::write(&generator, dir, "generator")?;

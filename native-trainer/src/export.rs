@@ -8,35 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use unpaired::manifest::{MANIFEST_VERSION, WeightsFile};
-use unpaired::{Direction, ModelManifest, Precision, ResnetGenerator, weights};
+use unpaired::manifest::{ModelFile, ModelParts};
+use unpaired::{Direction, ModelManifest};
 
 use crate::eval::SplitScores;
 use crate::model_card;
-
-/// What to export.
-pub struct WebModel<'a> {
-    /// Machine name (also the folder name in the index).
-    pub name: String,
-    /// Human name of domain A.
-    pub domain_a: String,
-    /// Human name of domain B.
-    pub domain_b: String,
-    /// The square size it was trained at.
-    pub train_size: u32,
-    /// Storage precision of the weights.
-    pub precision: Precision,
-    /// Free text: provenance, licence, scores.
-    pub description: Option<String>,
-    /// G_A (A → B), if any.
-    pub a_to_b: Option<&'a ResnetGenerator>,
-    /// G_B (B → A), if any.
-    pub b_to_a: Option<&'a ResnetGenerator>,
-    /// Make it the web app's preselected model.
-    pub make_default: bool,
-    /// The model card's file name in `dir`, if the model has one.
-    pub card: Option<String>,
-}
 
 /// One model in `index.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,56 +47,12 @@ impl ModelIndex {
     }
 }
 
-/// Writes `model` into `dir` and lists it in `dir/../index.json`; returns the manifest.
-pub fn export(model: &WebModel, dir: &Path) -> Result<ModelManifest> {
-    let (manifest, weights) = prepare(model)?;
-    write_model(dir, &manifest, weights, &[], model.make_default)?;
+/// Writes `model` into `dir` and lists it in `dir/../index.json` (as the web app's preselected
+/// model if `make_default`); returns the manifest.
+pub fn export(model: &ModelParts, make_default: bool, dir: &Path) -> Result<ModelManifest> {
+    let (manifest, weights) = model.package()?;
+    write_model(dir, &manifest, weights, &[], make_default)?;
     Ok(manifest)
-}
-
-/// A file of a model, by its name in the model's folder, and its bytes.
-type ModelFile = (String, Vec<u8>);
-
-/// The model's manifest and weights files, in memory.
-fn prepare(model: &WebModel) -> Result<(ModelManifest, Vec<ModelFile>)> {
-    let config = model
-        .a_to_b
-        .or(model.b_to_a)
-        .context("a model needs at least one generator")?
-        .config();
-    let mut files = Vec::new();
-    let mut described = [None, None];
-    for (slot, (direction, generator)) in described.iter_mut().zip([
-        (Direction::AToB, model.a_to_b),
-        (Direction::BToA, model.b_to_a),
-    ]) {
-        let Some(generator) = generator else { continue };
-        anyhow::ensure!(
-            generator.config() == config,
-            "both directions must have the same architecture"
-        );
-        let bytes = weights::to_bytes(generator, model.precision)?;
-        let file = format!("{}.bpk", direction.as_str());
-        *slot = Some(WeightsFile::describe(file.clone(), &bytes));
-        files.push((file, bytes));
-    }
-    let [a_to_b, b_to_a] = described;
-    let manifest = ModelManifest {
-        format: MANIFEST_VERSION,
-        name: model.name.clone(),
-        domain_a: model.domain_a.clone(),
-        domain_b: model.domain_b.clone(),
-        ngf: config.ngf,
-        n_blocks: config.n_blocks,
-        norm_affine: config.norm_affine,
-        train_size: model.train_size,
-        precision: model.precision,
-        a_to_b,
-        b_to_a,
-        description: model.description.clone(),
-        card: model.card.clone(),
-    };
-    Ok((manifest, files))
 }
 
 /// Writes a model into `dir`: `files`, then its manifest, then its entry in the `index.json`
@@ -315,7 +247,7 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
             state.epoch, state.iterations, state.generator.n_blocks, state.generator.ngf
         )
     });
-    let (manifest, mut files) = prepare(&WebModel {
+    let (manifest, mut files) = ModelParts {
         name: args
             .model_name
             .clone()
@@ -327,9 +259,9 @@ pub fn run(args: &ExportArgs) -> Result<ModelManifest> {
         description: Some(description),
         a_to_b: Some(&g_a),
         b_to_a: Some(&g_b),
-        make_default: args.make_default,
         card: Some(model_card::CARD_FILE.into()),
-    })?;
+    }
+    .package()?;
     let log = crate::report::loss_log::LossLog::new(&args.run.run_dir()).read();
     let card = model_card::render(&model_card::CardFacts {
         manifest: &manifest,

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use unpaired::manifest::ModelParts;
 use unpaired::{ModelManifest, Precision, ResnetGeneratorConfig};
 
-use crate::export::{WebModel, export};
+use crate::export::export;
 use crate::netg::NetG;
 use crate::pytorch;
 
@@ -88,7 +89,7 @@ pub fn run(args: &ImportArgs) -> Result<ModelManifest> {
         None => file_name(&args.from),
     };
     export(
-        &WebModel {
+        &ModelParts {
             name: args.name.clone(),
             domain_a: args.domain_a.clone(),
             domain_b: args.domain_b.clone(),
@@ -99,9 +100,9 @@ pub fn run(args: &ImportArgs) -> Result<ModelManifest> {
             )),
             a_to_b: Some(&a_to_b),
             b_to_a: b_to_a.as_ref(),
-            make_default: args.make_default,
             card: None,
         },
+        args.make_default,
         &out,
     )
 }

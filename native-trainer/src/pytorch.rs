@@ -1,363 +1,48 @@
-//! Reading generators saved by the reference PyTorch implementation (pytorch-CycleGAN-and-pix2pix):
-//! `nn.Sequential` keys (`model.1.weight`, `model.10.conv_block.5.bias`, …) mapped onto our
-//! [`ResnetGenerator`], through burn-store's `PytorchStore` with key remapping.
-//!
-//! Handled variants: checkpoints wrapped in a top-level dictionary (`{"state_dict": …}`) or saved
-//! from `DataParallel` (`module.` prefix); InstanceNorm running statistics that old checkpoints carry
-//! (ignored, as the reference's own loader does); blocks named `block` instead of `conv_block`; and
-//! affine InstanceNorm. Anything else (a discriminator, a U-Net, another width or depth) is an error
-//! that says what the file looks like and which keys are missing or unexpected.
+//! Reading generators saved by the reference PyTorch implementation (pytorch-CycleGAN-and-pix2pix)
+//! from `.pth` files: burn-store's `PytorchStore` reads the tensors, [`unpaired::pytorch`] maps
+//! their keys onto our [`ResnetGenerator`] (the same mapping the browser uses) and says what does
+//! not fit.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::{Result, bail};
-use burn::store::{KeyRemapper, ModuleSnapshot, ModuleStore, PytorchStore};
+use anyhow::{Result, anyhow};
+use burn::store::burn_pack::Tensor as PackTensor;
+use burn::store::{ModuleStore, PytorchStore};
 use burn::tensor::Device;
 use unpaired::{ResnetGenerator, ResnetGeneratorConfig};
 
-/// InstanceNorm statistics that old checkpoints carry and the reference's loader drops.
-const RUNNING_STATS: [&str; 3] = ["running_mean", "running_var", "num_batches_tracked"];
+pub use unpaired::pytorch::{Checkpoint, Contents};
 
-/// What a reference checkpoint holds, read from its keys and shapes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Contents {
-    /// A ResNet generator.
-    ResnetGenerator {
-        /// Filters in the first layer.
-        ngf: usize,
-        /// Residual blocks.
-        n_blocks: usize,
-        /// `conv_block` (the reference) or `block` (a common variant).
-        block_name: String,
-        /// InstanceNorm with weight and bias.
-        norm_affine: bool,
-    },
-    /// A PatchGAN discriminator (`latest_net_D_A.pth`).
-    PatchDiscriminator {
-        /// Filters in the first layer.
-        ndf: usize,
-    },
-    /// pix2pix's U-Net generator.
-    UnetGenerator,
-    /// Nothing we recognise.
-    Unknown,
-}
-
-impl std::fmt::Display for Contents {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Contents::ResnetGenerator {
-                ngf,
-                n_blocks,
-                block_name,
-                norm_affine,
-            } => write!(
-                f,
-                "a ResNet generator with ngf {ngf} and {n_blocks} residual blocks (--netG resnet_{n_blocks}blocks --ngf {ngf}; blocks named '{block_name}', {} InstanceNorm)",
-                if *norm_affine { "affine" } else { "plain" }
-            ),
-            Contents::PatchDiscriminator { ndf } => write!(
-                f,
-                "a PatchGAN discriminator (ndf {ndf}), a latest_net_D_*.pth file; import the generators, latest_net_G_A.pth and latest_net_G_B.pth"
-            ),
-            Contents::UnetGenerator => write!(
-                f,
-                "a pix2pix U-Net generator (unet_256/unet_128), which Unpaired does not run"
-            ),
-            Contents::Unknown => write!(f, "not a CycleGAN network this tool knows"),
-        }
-    }
-}
-
-/// A checkpoint's tensors: key (without any wrapping prefix) → shape.
-#[derive(Debug)]
-pub struct Checkpoint {
-    /// Prefix before `model.` in every key (`state_dict.`, `module.`, or empty).
-    pub prefix: String,
-    /// Every tensor's key, without the prefix, and its shape.
-    pub tensors: BTreeMap<String, Vec<usize>>,
-}
-
-impl Checkpoint {
-    /// Reads a `.pth` file's keys and shapes.
-    pub fn read(path: &Path) -> Result<Self> {
-        anyhow::ensure!(
-            path.is_file(),
-            "{} does not exist or is not a file",
+/// Every tensor of a `.pth` file, named as the file names them.
+fn read_tensors(path: &Path) -> Result<Vec<PackTensor>> {
+    anyhow::ensure!(
+        path.is_file(),
+        "{} does not exist or is not a file",
+        path.display()
+    );
+    let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
+    let all = store.get_all_tensors().map_err(|e| {
+        anyhow!(
+            "{} is not a readable PyTorch checkpoint: {e}",
             path.display()
-        );
-        let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
-        let all = store.get_all_tensors().map_err(|e| {
-            anyhow::anyhow!(
-                "{} is not a readable PyTorch checkpoint: {e}",
-                path.display()
-            )
-        })?;
-        anyhow::ensure!(!all.is_empty(), "{} holds no tensors", path.display());
-        let keys: Vec<&String> = all.keys().collect();
-        let prefix = common_prefix(&keys);
-        let tensors = all
-            .values()
-            .map(|t| (t.name[prefix.len()..].to_string(), t.shape.to_vec()))
-            .collect();
-        Ok(Self { prefix, tensors })
-    }
-
-    /// What the file holds.
-    pub fn contents(&self) -> Contents {
-        let shape = |key: &str| self.tensors.get(key).map(Vec::as_slice);
-        // The U-Net nests `UnetSkipConnectionBlock`s, each with its own `model`:
-        // `model.model.0.weight`, `model.model.1.model.1.weight`, …
-        let nested = |key: &String| key.contains(".model.");
-        if self.prefix.ends_with("model.") || self.tensors.keys().any(nested) {
-            return Contents::UnetGenerator;
-        }
-        if let Some([ndf, 3, 4, 4]) = shape("model.0.weight") {
-            return Contents::PatchDiscriminator { ndf: *ndf };
-        }
-        let Some([ngf, 3, 7, 7]) = shape("model.1.weight") else {
-            return Contents::Unknown;
-        };
-        let mut blocks = BTreeSet::new();
-        let mut block_name = "conv_block".to_string();
-        for key in self.tensors.keys() {
-            let mut parts = key.split('.');
-            if let (Some("model"), Some(index), Some(name)) =
-                (parts.next(), parts.next(), parts.next())
-                && (name == "conv_block" || name == "block")
-                && let Ok(index) = index.parse::<usize>()
-            {
-                blocks.insert(index);
-                block_name = name.to_string();
-            }
-        }
-        Contents::ResnetGenerator {
-            ngf: *ngf,
-            n_blocks: blocks.len(),
-            block_name,
-            norm_affine: self.tensors.contains_key("model.2.weight"),
-        }
-    }
+        )
+    })?;
+    anyhow::ensure!(!all.is_empty(), "{} holds no tensors", path.display());
+    Ok(all.values().cloned().collect())
 }
 
-/// The longest prefix ending in `.` that every key has before its `model.<digit>` part.
-fn common_prefix(keys: &[&String]) -> String {
-    let prefix_of = |key: &str| -> Option<usize> {
-        let mut start = 0;
-        while let Some(found) = key[start..].find("model.") {
-            let at = start + found;
-            let rest = &key[at + "model.".len()..];
-            let boundary = at == 0 || key.as_bytes()[at - 1] == b'.';
-            if boundary && rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return Some(at);
-            }
-            start = at + 1;
-        }
-        None
-    };
-    let Some(first) = keys.first().and_then(|k| prefix_of(k).map(|at| &k[..at])) else {
-        return String::new();
-    };
-    if keys
-        .iter()
-        .all(|k| prefix_of(k).is_some_and(|at| &k[..at] == first))
-    {
-        first.to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// One of our parameters and where the reference keeps it.
-struct Mapping {
-    /// Reference module path (`model.10.conv_block.1`).
-    torch: String,
-    /// Our module path (`blocks.0.conv1`).
-    ours: String,
-    /// `(reference name, our name, shape)` of each parameter under that module.
-    params: Vec<(&'static str, &'static str, Vec<usize>)>,
-}
-
-fn conv(torch: String, ours: &str, shape: [usize; 4], bias: usize) -> Mapping {
-    Mapping {
-        torch,
-        ours: ours.to_string(),
-        params: vec![
-            ("weight", "weight", shape.to_vec()),
-            ("bias", "bias", vec![bias]),
-        ],
-    }
-}
-
-/// Affine InstanceNorm: PyTorch's `weight`/`bias` are burn's `gamma`/`beta`.
-fn norm(torch: String, ours: &str, channels: usize) -> Mapping {
-    Mapping {
-        torch,
-        ours: ours.to_string(),
-        params: vec![
-            ("weight", "gamma", vec![channels]),
-            ("bias", "beta", vec![channels]),
-        ],
-    }
-}
-
-/// Where each parameter of a generator of `config` sits in a reference checkpoint.
-fn layout(config: &ResnetGeneratorConfig, block_name: &str) -> Vec<Mapping> {
-    let (ngf, nb) = (config.ngf, config.n_blocks);
-    let m = |i: usize| format!("model.{i}");
-    let mut maps = vec![
-        conv(m(1), "stem", [ngf, 3, 7, 7], ngf),
-        conv(m(4), "down1", [2 * ngf, ngf, 3, 3], 2 * ngf),
-        conv(m(7), "down2", [4 * ngf, 2 * ngf, 3, 3], 4 * ngf),
-        conv(m(10 + nb), "up1", [4 * ngf, 2 * ngf, 3, 3], 2 * ngf),
-        conv(m(13 + nb), "up2", [2 * ngf, ngf, 3, 3], ngf),
-        conv(m(17 + nb), "head", [3, ngf, 7, 7], 3),
-    ];
-    for i in 0..nb {
-        let block = format!("model.{}.{block_name}", 10 + i);
-        let c = 4 * ngf;
-        maps.push(conv(
-            format!("{block}.1"),
-            &format!("blocks.{i}.conv1"),
-            [c, c, 3, 3],
-            c,
-        ));
-        maps.push(conv(
-            format!("{block}.5"),
-            &format!("blocks.{i}.conv2"),
-            [c, c, 3, 3],
-            c,
-        ));
-        if config.norm_affine {
-            maps.push(norm(format!("{block}.2"), &format!("blocks.{i}.norm1"), c));
-            maps.push(norm(format!("{block}.6"), &format!("blocks.{i}.norm2"), c));
-        }
-    }
-    if config.norm_affine {
-        maps.extend([
-            norm(m(2), "norm_stem", ngf),
-            norm(m(5), "norm_down1", 2 * ngf),
-            norm(m(8), "norm_down2", 4 * ngf),
-            norm(m(11 + nb), "norm_up1", 2 * ngf),
-            norm(m(14 + nb), "norm_up2", ngf),
-        ]);
-    }
-    maps
+/// Reads a `.pth` file's keys and shapes.
+pub fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
+    let tensors = read_tensors(path)?;
+    Ok(Checkpoint::from_shapes(tensors.iter().map(|tensor| {
+        (tensor.name.clone(), tensor.shape.to_vec())
+    })))
 }
 
 /// Loads a reference generator checkpoint as a generator of `config` (its `norm_affine` is taken
 /// from the file), on the CPU. Errors say what the file holds and what does not fit.
 pub fn load_generator(path: &Path, config: &ResnetGeneratorConfig) -> Result<ResnetGenerator> {
-    let checkpoint = Checkpoint::read(path)?;
-    let contents = checkpoint.contents();
-    let Contents::ResnetGenerator {
-        block_name,
-        norm_affine,
-        ..
-    } = &contents
-    else {
-        bail!("{} is {contents}", path.display());
-    };
-    let config = config.clone().with_norm_affine(*norm_affine);
-    let maps = layout(&config, block_name);
-
-    let expected: BTreeMap<String, &Vec<usize>> = maps
-        .iter()
-        .flat_map(|m| {
-            m.params
-                .iter()
-                .map(move |(p, _, shape)| (format!("{}.{p}", m.torch), shape))
-        })
-        .collect();
-    let found: BTreeMap<&String, &Vec<usize>> = checkpoint
-        .tensors
-        .iter()
-        .filter(|(key, _)| !RUNNING_STATS.iter().any(|s| key.ends_with(s)))
-        .collect();
-    let missing: Vec<&String> = expected.keys().filter(|k| !found.contains_key(k)).collect();
-    let unexpected: Vec<&&String> = found
-        .keys()
-        .filter(|k| !expected.contains_key(**k))
-        .collect();
-    let wrong_shape: Vec<String> = expected
-        .iter()
-        .filter_map(|(key, shape)| {
-            found
-                .get(key)
-                .filter(|f| f != &shape)
-                .map(|f| format!("{key}: expected {shape:?}, the file has {f:?}"))
-        })
-        .collect();
-    if !missing.is_empty() || !unexpected.is_empty() || !wrong_shape.is_empty() {
-        let mut message = format!(
-            "{} does not fit --netG resnet_{}blocks --ngf {}: the file holds {contents}.",
-            path.display(),
-            config.n_blocks,
-            config.ngf
-        );
-        for (what, list) in [
-            (
-                "missing",
-                missing.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
-            ),
-            (
-                "unexpected",
-                unexpected.iter().map(|k| k.to_string()).collect(),
-            ),
-            ("of the wrong shape", wrong_shape),
-        ] {
-            if !list.is_empty() {
-                let shown: Vec<&str> = list.iter().take(6).map(String::as_str).collect();
-                let more = list.len().saturating_sub(shown.len());
-                message += &format!(
-                    "\n  {} key(s) {what}: {}{}",
-                    list.len(),
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(", … ({more} more)")
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-        }
-        bail!(message);
-    }
-
-    let mut remapper = KeyRemapper::new();
-    for m in &maps {
-        for (theirs, ours, _) in &m.params {
-            let from = format!(
-                "^{}{}\\.{theirs}$",
-                regex_escape(&checkpoint.prefix),
-                regex_escape(&m.torch)
-            );
-            remapper = remapper
-                .add_pattern(&from, format!("{}.{ours}", m.ours))
-                .map_err(|e| anyhow::anyhow!("building the key mapping: {e}"))?;
-        }
-    }
-    let mut generator = config.init(&Device::flex());
-    let mut store = PytorchStore::from_file(path)
-        .map_indices_contiguous(false)
-        .remap(remapper)
-        .allow_partial(true)
-        .validate(false);
-    let result = generator
-        .load_from(&mut store)
-        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-    if !result.errors.is_empty() || !result.missing.is_empty() {
-        bail!("{} did not load cleanly:\n{result}", path.display());
-    }
-    Ok(generator)
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
-            special.then_some('\\').into_iter().chain([c])
-        })
-        .collect()
+    let tensors = read_tensors(path)?;
+    unpaired::pytorch::load_generator(tensors, Some(config), &Device::flex())
+        .map_err(|e| anyhow!("{} {e}", path.display()))
 }

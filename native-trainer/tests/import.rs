@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use common::{expected, fixture, max_diff};
 use native_trainer::export::ModelIndex;
 use native_trainer::import::{ImportArgs, PrecisionArg};
-use native_trainer::pytorch::{self, Checkpoint, Contents};
+use native_trainer::pytorch::{self, Contents};
 use unpaired::{
     Direction, Model, ModelManifest, ResnetGenerator, ResnetGeneratorConfig, Translator,
 };
@@ -47,7 +47,7 @@ fn reference_checkpoint_matches_pytorch_output() {
 
 #[test]
 fn wrapped_checkpoints_with_running_stats_import_the_same() {
-    let checkpoint = Checkpoint::read(&fixture("tiny_G_wrapped_old.pth")).unwrap();
+    let checkpoint = pytorch::read_checkpoint(&fixture("tiny_G_wrapped_old.pth")).unwrap();
     assert_eq!(checkpoint.prefix, "state_dict.");
     assert!(checkpoint.tensors.contains_key("model.2.running_mean"));
     let generator = pytorch::load_generator(&fixture("tiny_G_wrapped_old.pth"), &tiny()).unwrap();
@@ -56,8 +56,17 @@ fn wrapped_checkpoints_with_running_stats_import_the_same() {
 }
 
 #[test]
+fn legacy_format_checkpoint_matches_pytorch_output() {
+    // tiny_G.pth in the format before PyTorch 1.6 (the published CycleGAN models'), written by
+    // make_legacy.py without torch: burn-store's reader and PyTorch's output agree with it.
+    let generator = pytorch::load_generator(&fixture("tiny_G_legacy.pth"), &tiny()).unwrap();
+    let diff = max_diff(&translate(generator), &expected("expected_G.f32"));
+    assert!(diff <= 1e-4, "max |Δ| to PyTorch {diff}");
+}
+
+#[test]
 fn affine_norm_variant_with_block_names_matches_pytorch() {
-    let checkpoint = Checkpoint::read(&fixture("tiny_G_affine_block.pth")).unwrap();
+    let checkpoint = pytorch::read_checkpoint(&fixture("tiny_G_affine_block.pth")).unwrap();
     assert_eq!(
         checkpoint.contents(),
         Contents::ResnetGenerator {

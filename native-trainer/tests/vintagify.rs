@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use native_trainer::pytorch::{self, Checkpoint, Contents};
+use native_trainer::pytorch::{self, Contents};
 use unpaired::{Direction, Model, ModelManifest, ResnetGeneratorConfig, Translator};
 
 fn root() -> PathBuf {
@@ -69,7 +69,7 @@ fn vintagify_checkpoint_imports_and_translates_a_photo() {
         );
         return;
     }
-    let checkpoint = Checkpoint::read(&path).unwrap();
+    let checkpoint = pytorch::read_checkpoint(&path).unwrap();
     assert_eq!(
         checkpoint.contents(),
         Contents::ResnetGenerator {

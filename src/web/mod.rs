@@ -1,14 +1,17 @@
 //! The JavaScript API (wasm32 only): `Translator.create(backend)`, `loadModel`, `loadModelFromUrl`,
-//! `translate(imageData, direction)`, and `checkManifest(text)` for a page that downloads a
-//! model's files itself. Every failure reaches JavaScript as an `Error` with a readable message
-//! (a lost GPU device as one named `DeviceLostError`, a manifest of a newer format as one named
-//! `UnsupportedFormatError`); panics are reported to the console by `console_error_panic_hook`.
-//! Works on a page and in a worker.
+//! `translate(imageData, direction)`, `checkManifest(text)` for a page that downloads a model's
+//! files itself, and `importPytorch` for a model made of reference PyTorch checkpoints. Every
+//! failure reaches JavaScript as an `Error` with a readable message (a lost GPU device as one
+//! named `DeviceLostError`, a manifest of a newer format as one named `UnsupportedFormatError`);
+//! panics are reported to the console by `console_error_panic_hook`. Works on a page and in a
+//! worker.
 //!
 //! How the backend is chosen is plain Rust in [`crate::backend`], tested natively.
 
+mod import;
 mod split;
 
+pub use import::{ImportedModel, StateDict, import_pytorch};
 pub use split::SplitJob;
 
 use {

@@ -11,7 +11,7 @@ import {
   canvasPixels, FAKE_MIC_HZ, frameNumbers, lastFramePixels, launchChromium, mirroredPixels, numberedVideo, picturePixels, recordVideo, waitForEngine,
 } from './chromium.mjs';
 import {
-  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, makeZip, readZip, toneFrequency, WEB_MODEL,
+  blockDifference, CARD_TITLE, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, OUTPUT, PIXEL_TOLERANCE, pngSize, prepareModels, makeZip, readZip, ROOT, toneFrequency, WEB_MODEL,
 } from './fixtures.mjs';
 import { child, children, elements } from './ebml.mjs';
 import { mp4Tracks } from './mp4-boxes.mjs';
@@ -945,7 +945,7 @@ describe('the web app in headless Chromium', () => {
     const zip = makeZip(files.map(({ name, bytes }) => ({ name: `tiny-export/${name}`, bytes })));
 
     // A ZIP of the model's folder, chosen under "…or a ZIP of it".
-    assert.equal(await page.getAttribute('#model-files', 'accept'), '.zip,application/zip,application/x-zip-compressed,.json,.bpk,.md,image/*');
+    assert.equal(await page.getAttribute('#model-files', 'accept'), '.zip,application/zip,application/x-zip-compressed,.json,.bpk,.md,image/*,.pth,.pt');
     await page.setInputFiles('#model-files', { name: 'tiny-export.zip', mimeType: 'application/zip', buffer: zip });
     await modelIs('local-1:tiny');
     await page.waitForFunction(() => document.querySelector('#model option:checked').textContent === 'tiny (left ↔ right) — kept in this browser', null, SLOW);
@@ -1052,6 +1052,88 @@ describe('the web app in headless Chromium', () => {
     await modelIs('tiny');
     await page.waitForFunction(() => document.querySelectorAll('#stored-list li').length === 1, null, SLOW);
     assert.deepEqual(await storedNames(), ['tiny (left ↔ right) (in use)']);
+    await own.close();
+  });
+
+  it('opens generators saved by the PyTorch CycleGAN code (.pth, both formats; a pair; the checkpoints folder), translates as PyTorch does, and explains files it cannot use', SLOW, async () => {
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } }); // kept models of its own
+    const page = await openPage('', own);
+    await waitForEngine(page);
+    const pytorch = (name) => readFileSync(join(ROOT, 'tests', 'fixtures', 'pytorch', name));
+    const pth = (name, bytes) => ({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    const usingModel = (label) => page.waitForFunction((text) => document.body.dataset.engine === 'ready'
+      && document.querySelector('#model option:checked')?.textContent === text, label, SLOW);
+    const directions = () => page.locator('#direction option').allTextContents();
+    const translatesLikePytorch = async (label, translate = () => translateFile(page, INPUT_PNG)) => {
+      assert.equal(await translate(), 'done');
+      const { worst, differing } = compareRgba((await canvasPixels(page, '#photo-output')).rgba, expectedPixels());
+      console.log(`${label}: output vs PyTorch's: max |Δ| ${worst} level(s), ${differing} channel(s) differ`);
+      // f16 weights, as the trainer's import writes by default; a key mapped wrongly is off by far more.
+      assert.ok(worst <= 2, `${label}: pixels differ from PyTorch's output by ${worst} levels`);
+    };
+
+    // A generator chosen on its own (PyTorch 1.6+'s ZIP format): a one-way model named after the file.
+    await page.setInputFiles('#model-files', pth('tiny_G.pth', pytorch('tiny_G.pth')));
+    await usingModel('tiny_G (A ↔ B) — kept in this browser');
+    assert.deepEqual(await directions(), ['A → B']);
+    await translatesLikePytorch('tiny_G.pth');
+    assert.equal(await page.locator('#alert').isVisible(), false);
+
+    // The format before PyTorch 1.6 (the published models'), named as they are: the domains come from the name.
+    await page.setInputFiles('#model-files', pth('horse2zebra.pth', pytorch('tiny_G_legacy.pth')));
+    await usingModel('horse2zebra (horse ↔ zebra) — kept in this browser');
+    assert.deepEqual(await directions(), ['horse → zebra']);
+    await translatesLikePytorch('horse2zebra.pth (legacy format)');
+
+    // The checkpoints folder the CycleGAN code writes: latest_net_G_A/G_B are opened, the rest left alone.
+    const folder = join(OUTPUT, 'pytorch-checkpoints', 'summer2winter');
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    for (const [name, from] of [['latest_net_G_A.pth', 'tiny_G.pth'], ['latest_net_G_B.pth', 'tiny_G_wrapped_old.pth'],
+      ['latest_net_D_A.pth', 'tiny_D.pth'], ['5_net_G_A.pth', 'tiny_G_affine_block.pth']]) writeFileSync(join(folder, name), pytorch(from));
+    writeFileSync(join(folder, 'loss_log.txt'), 'epoch 1\n');
+    await page.setInputFiles('#model-folder', folder);
+    await usingModel('summer2winter (summer ↔ winter) — kept in this browser');
+    assert.deepEqual(await directions(), ['summer → winter', 'winter → summer']);
+    await translatesLikePytorch('latest_net_G_B.pth ({"state_dict": …}, with running statistics)', async () => {
+      await page.evaluate(() => { document.body.dataset.photo = 'queued'; });
+      await page.selectOption('#direction', 'b_to_a'); // the photo on screen is translated again
+      await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.photo), null, SLOW);
+      return page.evaluate(() => document.body.dataset.photo);
+    });
+
+    // Dropped on the page: a model, not a photo.
+    await page.evaluate(([bytes]) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'style_monet.pth'));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }));
+    }, [[...pytorch('tiny_G.pth')]]);
+    await usingModel('style_monet (photo ↔ monet) — kept in this browser');
+
+    // What cannot be used is said, and the model in use stays.
+    const refusals = [
+      [[pth('latest_net_D_A.pth', pytorch('tiny_D.pth'))], /^“latest_net_D_A\.pth” is a PatchGAN discriminator \(ndf 8\)/],
+      [[pth('unet.pth', pytorch('tiny_unet.pth'))], /^“unet\.pth” is a pix2pix U-Net generator/],
+      [[pth('cut.pth', pytorch('tiny_G.pth').subarray(0, 50_000))], /^“cut\.pth” is damaged: it cannot be read as a PyTorch checkpoint\./],
+      [[pth('notes.pth', Buffer.from('hello'))], /^“notes\.pth” is not a PyTorch checkpoint this page can read/],
+      [[pth('old.pth', pytorch('tiny_G_legacy.pth').subarray(0, 100_000))], /^“old\.pth” is not a PyTorch checkpoint this page can read/],
+      [[pth('a.pth', pytorch('tiny_G.pth')), pth('b.pth', pytorch('tiny_G_affine_block.pth'))], /^“a\.pth” and “b\.pth” are generators of different shapes/],
+      [['a', 'b', 'c'].map((x) => pth(`${x}.pth`, pytorch('tiny_G.pth'))), /^Choose one PyTorch generator, or two for both directions/],
+    ];
+    for (const [files, message] of refusals) {
+      await page.setInputFiles('#model-files', files);
+      await page.waitForFunction(() => !document.getElementById('alert').hidden, null, SLOW);
+      assert.match(await alertText(page), message);
+      await page.click('#alert-close');
+      assert.equal(await page.textContent('#model option:checked'), 'style_monet (photo ↔ monet) — kept in this browser', 'the model in use stays');
+    }
+    assert.doesNotMatch(await page.textContent('#status-text'), /Converting/, 'the status line is not left busy');
+
+    // Kept in this browser like any model opened from this computer.
+    await page.reload();
+    await waitForEngine(page);
+    const kept = await page.locator('#model option').allTextContents();
+    for (const name of ['tiny_G', 'horse2zebra', 'summer2winter', 'style_monet']) assert.ok(kept.some((text) => text.startsWith(`${name} (`)), `${name} kept: ${kept.join(' | ')}`);
     await own.close();
   });
 

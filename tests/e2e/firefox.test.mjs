@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, makeZip, OUTPUT, PIXEL_TOLERANCE, prepareModels, toneFrequency,
+  blockDifference, compareRgba, expectedPixels, INPUT_PNG, INPUT_SIZE, makeLargePng, makePng, makeZip, OUTPUT, PIXEL_TOLERANCE, prepareModels, ROOT, toneFrequency,
 } from './fixtures.mjs';
 import {
   assertFramesAtTheirTimes, encodeNumbered, NUMBER_BITS, readFrames, scriptOf, videoChunks,
@@ -179,6 +179,25 @@ describe('the web app in headless Firefox', () => {
     await firefox.navigate(`${server.url}?backend=cpu`);
     await firefox.waitFor(settled);
     assert.equal(await firefox.execute('return document.body.dataset.model'), 'tiny', 'forgotten: the site\'s default again');
+  });
+
+  it('opens a generator saved by PyTorch in the format of the published models, translating as PyTorch does', { timeout: 300_000 }, async () => {
+    await firefox.navigate(`${server.url}?backend=cpu`);
+    await firefox.waitFor(settled);
+    // tiny_G.pth in the format before PyTorch 1.6, named as a published model, handed to "a PyTorch .pth…" as if chosen.
+    const pth = readFileSync(join(ROOT, 'tests', 'fixtures', 'pytorch', 'tiny_G_legacy.pth'));
+    await firefox.execute(`return (async () => {
+      const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+      const picked = new DataTransfer();
+      picked.items.add(new File([bytes], 'horse2zebra.pth'));
+      const input = document.getElementById('model-files');
+      input.files = picked.files;
+      input.dispatchEvent(new Event('change'));
+    })()`, [pth.toString('base64')]);
+    await firefox.waitFor("return document.body.dataset.engine === 'ready' && document.querySelector('#model option:checked').textContent === 'horse2zebra (horse ↔ zebra) — kept in this browser'");
+    await translateLikeNative('firefox, a PyTorch checkpoint (f16 weights)');
+    await firefox.execute("document.getElementById('model-forget').click()");
+    await firefox.waitFor("return document.getElementById('model-forget').hidden");
   });
 
   it('translates a video into a WebM that Firefox plays, in the colours it was translated in, with its sound', { timeout: 300_000 }, async () => {
