@@ -44,14 +44,14 @@ export async function readLocalModel(picked, unzipped = null, importPytorch = nu
     zipName = zips[0].file.name;
     found = inOneFolder(unzipped ?? await unzip(zips[0].file, zipName), zipName.replace(/\.zip$/i, '') || 'model');
   }
+  const manifests = found.filter(({ file }) => file.name === 'manifest.json');
   const checkpoints = found.filter(({ file }) => isCheckpoint(file));
-  if (checkpoints.length > 0 && !found.some(({ file }) => file.name === 'manifest.json')) return importCheckpoints(checkpoints, importPytorch);
+  if (checkpoints.length > 0 && manifests.length === 0) return importCheckpoints(checkpoints, importPytorch);
   const loose = !zipName && !found.some(({ path }) => path.includes('/'));
   const folder = loose ? '' : found[0]?.path.split('/')[0] ?? '';
   const where = zipName ? `“${zipName}”` : folder ? `“${folder}”` : 'the chosen files';
   const Where = where[0].toUpperCase() + where.slice(1);
   const [has, holds, lacks] = loose ? ['have', 'hold', 'lack'] : ['has', 'holds', 'lacks'];
-  const manifests = found.filter(({ file }) => file.name === 'manifest.json');
   if (manifests.length === 0) {
     if (zipName && found.some(({ file }) => isPicture(file))) {
       throw new FriendlyError('local-model', `${Where} holds pictures, not a model: to translate them, drop it on the page under “Photos”.`,

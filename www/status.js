@@ -69,9 +69,8 @@ export class StatusView {
     this.alertDetails = $('alert-details');
     this.alertFailures = null; // the batch's failures the alert shows (see `errors`)
     this.alertFailuresShown = 0;
-    const alertSpoken = $('alert-spoken');
-    this.alertSpoken = alertSpoken;
-    this.alertAnnouncer = new Announcer((text) => { alertSpoken.textContent = text; });
+    this.alertSpoken = $('alert-spoken');
+    this.alertAnnouncer = new Announcer((text) => { this.alertSpoken.textContent = text; });
     this.timer = null;
     this.shownNotices = new Set();
     $('notice-close').addEventListener('click', () => { this.notice.hidden = true; });

@@ -61,8 +61,7 @@ export async function zipEntries(blob, name = 'The ZIP file') {
   const where = `“${name}”`;
   const entries = await filesOf(blob, damagedZip(where));
   return entries.map((entry) => {
-    const fileName = entry.path.split('/').at(-1);
-    const what = `“${fileName}” in ${where}`;
+    const what = `“${entry.name}” in ${where}`;
     const open = async (limit = UNPACKED_LIMIT) => {
       refuseUnreadable(entry, what, 'zip it again');
       if (entry.size > limit) {
@@ -76,20 +75,24 @@ export async function zipEntries(blob, name = 'The ZIP file') {
         throw new FriendlyError('file-gone', `${what} can no longer be read: the ZIP file was moved, changed or deleted after it was chosen. Choose it again.`, error);
       }
     };
-    return { path: entry.path, name: fileName, type: typeOf(entry.path), size: entry.size, open };
+    return { path: entry.path, name: entry.name, type: entry.type, size: entry.size, open };
   });
 }
 
 /** What a damaged ZIP named `where` fails with: a FriendlyError, the reason `why` in its details. */
 const damagedZip = (where) => (why) => new FriendlyError('damaged-zip', `${where} is damaged or not a ZIP file: it cannot be opened. Zip the folder again.`, new Error(why));
 
-/** The directory's files: folders' own entries and macOS's "__MACOSX" copies left out. */
+/**
+ * The directory's files, each with its `name` (the last part of its path) and the `type` a browser
+ * would give it: folders' own entries and macOS's "__MACOSX" copies left out.
+ */
 async function filesOf(blob, damaged) {
   // A directory whose lengths run past its end reads out of bounds (a RangeError): damaged too.
   const entries = await directory(blob, damaged).catch((error) => {
     throw error instanceof FriendlyError ? error : damaged(error?.message ?? String(error));
   });
-  return entries.filter(({ path }) => !path.endsWith('/') && !path.startsWith('__MACOSX/'));
+  return entries.filter(({ path }) => !path.endsWith('/') && !path.startsWith('__MACOSX/'))
+    .map((entry) => ({ ...entry, name: entry.path.split('/').at(-1), type: typeOf(entry.path) }));
 }
 
 /** Refuses a file this page cannot read (encrypted, or compressed another way), saying so of `what` and to `again`. */
@@ -106,7 +109,7 @@ function refuseUnreadable(entry, what, again) {
 /** One file of the ZIP as a File (a slice of the ZIP if stored), read and checked by `contents`. */
 async function fileOf(blob, entry, damaged) {
   const part = await contents(blob, entry, damaged);
-  return new File([part], entry.path.split('/').at(-1), { type: typeOf(entry.path) });
+  return new File([part], entry.name, { type: entry.type });
 }
 
 /** The central directory's entries: path, flags, method, CRC, sizes and where each file's header is. */
@@ -179,36 +182,36 @@ function nameOf(bytes, flags, extra) {
 
 /** The UTF-8 name of an Info-ZIP Unicode path field (version 1) made for these name bytes, or null. */
 function unicodePathOf(extra, nameBytes) {
-  for (let at = 0; at + 4 <= extra.byteLength;) {
-    const id = extra.getUint16(at, true);
-    const length = extra.getUint16(at + 2, true);
-    if (id === UNICODE_PATH_EXTRA && length >= 5 && at + 4 + length <= extra.byteLength
-      && extra.getUint8(at + 4) === 1 && extra.getUint32(at + 5, true) === crc32(nameBytes)) {
+  for (const { id, start, length } of extraRecords(extra)) {
+    if (id === UNICODE_PATH_EXTRA && length >= 5 && start + length <= extra.byteLength
+      && extra.getUint8(start) === 1 && extra.getUint32(start + 1, true) === crc32(nameBytes)) {
       try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(extra.buffer, extra.byteOffset + at + 9, length - 5));
+        return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(extra.buffer, extra.byteOffset + start + 5, length - 5));
       } catch {
         return null;
       }
     }
-    at += 4 + length;
   }
   return null;
 }
 
 /** A ZIP64 extra field gives the 8-byte values of those fields that say 0xffffffff, in this order. */
 function readZip64Extra(extra, entry) {
-  for (let at = 0; at + 4 <= extra.byteLength;) {
-    const id = extra.getUint16(at, true);
-    const length = extra.getUint16(at + 2, true);
-    if (id === ZIP64_EXTRA) {
-      let field = at + 4;
-      for (const key of ['size', 'compressed', 'header']) {
-        if (entry[key] !== 0xffffffff || field + 8 > at + 4 + length) continue;
-        entry[key] = Number(extra.getBigUint64(field, true));
-        field += 8;
-      }
+  for (const { id, start, length } of extraRecords(extra)) {
+    if (id !== ZIP64_EXTRA) continue;
+    let field = start;
+    for (const key of ['size', 'compressed', 'header']) {
+      if (entry[key] !== 0xffffffff || field + 8 > start + length) continue;
+      entry[key] = Number(extra.getBigUint64(field, true));
+      field += 8;
     }
-    at += 4 + length;
+  }
+}
+
+/** The records of an entry's extra field, in order: each one's id, where its data starts, and its declared length. */
+function* extraRecords(extra) {
+  for (let at = 0; at + 4 <= extra.byteLength; at += 4 + extra.getUint16(at + 2, true)) {
+    yield { id: extra.getUint16(at, true), start: at + 4, length: extra.getUint16(at + 2, true) };
   }
 }
 

@@ -4,7 +4,7 @@
 //! would, so the page keeps and loads it like any model opened from the computer.
 
 use {
-    crate::manifest::{ModelFile, ModelParts},
+    crate::manifest::{ModelFile, ModelParts, PackageError},
     crate::pytorch,
     crate::weights::Precision,
     burn::store::burn_pack::Tensor as PackTensor,
@@ -100,13 +100,6 @@ pub fn import_pytorch(
         (Some(file), Some(state)) => Some((load(&file, state)?, file)),
         _ => None,
     };
-    if let Some((generator, file)) = &b
-        && generator.config() != a.config()
-    {
-        return Err(JsError::new(&format!(
-            "“{a_file}” and “{file}” are generators of different shapes, so they are not the two directions of one model."
-        )));
-    }
     let sources = match &b {
         Some((_, file)) => format!("{a_file} and {file}"),
         None => a_file.clone(),
@@ -125,7 +118,12 @@ pub fn import_pytorch(
         b_to_a: b.as_ref().map(|(generator, _)| generator),
     }
     .package()
-    .map_err(|e| JsError::new(&e.to_string()))?;
+    .map_err(|e| match (e, &b) {
+        (PackageError::Mismatch, Some((_, file))) => JsError::new(&format!(
+            "“{a_file}” and “{file}” are generators of different shapes, so they are not the two directions of one model."
+        )),
+        (e, _) => JsError::new(&e.to_string()),
+    })?;
     Ok(ImportedModel {
         manifest: manifest.to_json(),
         files,
